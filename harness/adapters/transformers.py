@@ -1,0 +1,133 @@
+"""Everything the harness asks of ``transformers``: loading tokenizers, rendering chat templates,
+and the ``return_assistant_tokens_mask`` masker (``{% generation %}`` templates).
+
+No other harness module calls transformers directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import functools
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from harness.tokenizer_registry import find_tokenizer, missing_reason
+
+# The date that templates which print "today" (Llama 3.x, gpt-oss, SmolLM3) see in golden files.
+FIXED_DATE = _dt.datetime(2026, 1, 15, 12, 0, 0)
+
+
+def _offline() -> None:
+    # The harness never downloads: tokenizers come from local folders or the local cache.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+
+@functools.lru_cache(maxsize=None)
+def _load_cached(path: str):
+    _offline()
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)
+
+
+def load_tokenizer(name_or_path: str):
+    """Load a tokenizer by registry name (``qwen3``) or folder path. Raises LookupError naming the setting.
+
+    Returns a fresh copy each call so a caller may set ``chat_template`` without affecting others.
+    """
+    import copy
+
+    path = name_or_path
+    if not os.path.isdir(name_or_path):
+        source = find_tokenizer(name_or_path)
+        if source is None:
+            raise LookupError(missing_reason(name_or_path))
+        path = source.path
+    tokenizer = copy.deepcopy(_load_cached(path))
+    tokenizer.name_or_path = os.path.basename(os.path.normpath(name_or_path))
+    return tokenizer
+
+
+@contextlib.contextmanager
+def frozen_template_date(when: _dt.datetime = FIXED_DATE) -> Iterator[None]:
+    """Make ``strftime_now`` in every chat template return ``when`` (for golden files)."""
+    from transformers.utils import chat_template_utils as ctu
+
+    class _Frozen(_dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: D102 - same signature as datetime.now
+            return when
+
+    original = ctu.datetime
+    ctu.datetime = _Frozen
+    try:
+        yield
+    finally:
+        ctu.datetime = original
+
+
+def render(
+    tokenizer,
+    messages: Sequence[Mapping[str, Any]],
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    add_generation_prompt: bool = False,
+    **template_kwargs: Any,
+) -> str:
+    """The text the tokenizer's chat template renders for ``messages`` (no tokenization)."""
+    return tokenizer.apply_chat_template(
+        [dict(m) for m in messages],
+        tools=list(tools) if tools else None,
+        tokenize=False,
+        add_generation_prompt=add_generation_prompt,
+        **template_kwargs,
+    )
+
+
+def encode_with_offsets(tokenizer, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """Token ids of ``text`` exactly as a trainer tokenizes a rendered template (no extra special
+    tokens: the template writes BOS itself), with each token's character span."""
+    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    return list(encoded["input_ids"]), [tuple(span) for span in encoded["offset_mapping"]]
+
+
+def special_token_strings(tokenizer) -> set[str]:
+    """Strings of every special or added control token (``<|im_end|>``, ``<eos>`` ...)."""
+    strings = set(tokenizer.all_special_tokens)
+    for token in getattr(tokenizer, "added_tokens_decoder", {}).values():
+        if getattr(token, "special", False):
+            strings.add(str(token))
+    return {s for s in strings if s}
+
+
+def convert_ids_to_tokens(tokenizer, ids: Sequence[int]) -> list[str]:
+    return tokenizer.convert_ids_to_tokens(list(ids))
+
+
+def decode_token(tokenizer, token_id: int) -> str:
+    return tokenizer.decode([token_id], skip_special_tokens=False, clean_up_tokenization_spaces=False)
+
+
+def assistant_tokens_mask_masker(tokenizer, chat_template: str | None = None, **template_kwargs: Any):
+    """A masker backed by ``apply_chat_template(..., return_dict=True, return_assistant_tokens_mask=True)``.
+
+    ``chat_template`` defaults to the tokenizer's; pass a ``{% generation %}`` template (trl's
+    ``*_training.jinja``) to get a non-empty mask.
+    """
+
+    def masker(messages, tools):
+        out = tokenizer.apply_chat_template(
+            [dict(m) for m in messages],
+            tools=list(tools) if tools else None,
+            chat_template=chat_template,
+            tokenize=True,
+            return_dict=True,
+            return_assistant_tokens_mask=True,
+            **template_kwargs,
+        )
+        return {"input_ids": list(out["input_ids"]), "assistant_masks": list(out["assistant_masks"])}
+
+    return masker
