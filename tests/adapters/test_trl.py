@@ -1,0 +1,137 @@
+"""trl's real SFT data path (``sft_trainer_masker``) on real Qwen tokenizers.
+
+The expected labels are computed independently of trl: render the conversation with the tokenizer's own
+template, render the prompt with ``add_generation_prompt=True``, and expect exactly the tokens the model would
+generate after that prompt, up to and including ``<|im_end|>``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.adapters.transformers import encode_with_offsets, render
+
+CONVERSATION = [
+    {"role": "user", "content": "What is 17 + 25?"},
+    {"role": "assistant", "content": "17 + 25 = 42. The answer is 42."},
+]
+
+EXPECTED_TRAINING_TEMPLATE = {"qwen2.5-instruct": "qwen2_5_training.jinja", "qwen3": "qwen3_training.jinja"}
+
+
+@pytest.fixture(scope="module")
+def maskers(load_tokenizer_or_skip):
+    from harness.adapters.trl import sft_trainer_masker
+
+    built = {}
+
+    def get(name):
+        if name not in built:
+            tokenizer = load_tokenizer_or_skip(name)
+            built[name] = (tokenizer, sft_trainer_masker(tokenizer))
+        return built[name]
+
+    return get
+
+
+def expected_trained_positions(tokenizer, messages) -> tuple[list[int], list[int]]:
+    """(input_ids, positions of the assistant's generated answer + <|im_end|>) from the tokenizer alone."""
+    full = render(tokenizer, messages)
+    prompt = render(tokenizer, messages[:-1], add_generation_prompt=True)
+    assert full.startswith(prompt), "template is not prefix-preserving for this conversation"
+    end = full.index("<|im_end|>", len(prompt)) + len("<|im_end|>")
+    ids, offsets = encode_with_offsets(tokenizer, full)
+    positions = [i for i, (s, e) in enumerate(offsets) if s >= len(prompt) and e <= end and e > s]
+    return ids, positions
+
+
+def trained_positions(out) -> list[int]:
+    return [i for i, label in enumerate(out["labels"]) if label != -100]
+
+
+@pytest.mark.parametrize("name", ["qwen2.5-instruct", "qwen3"])
+def test_masker_uses_trl_training_template(maskers, name):
+    _, masker = maskers(name)
+    assert masker.training_template_swapped
+    assert masker.chat_template_name == EXPECTED_TRAINING_TEMPLATE[name]
+    assert "{% generation %}" in masker.chat_template_used or "{%- generation %}" in masker.chat_template_used
+
+
+@pytest.mark.parametrize("name", ["qwen2.5-instruct", "qwen3"])
+def test_masker_labels_are_unshifted_copies_of_input_ids(maskers, name):
+    _, masker = maskers(name)
+    out = masker(CONVERSATION, None)
+    assert len(out["labels"]) == len(out["input_ids"])
+    assert trained_positions(out), "nothing trained"
+    for i in trained_positions(out):
+        assert out["labels"][i] == out["input_ids"][i]
+
+
+@pytest.mark.parametrize("name", ["qwen2.5-instruct", "qwen3"])
+def test_masker_trains_whole_answer_and_im_end_and_no_prompt_token(maskers, name):
+    tokenizer, masker = maskers(name)
+    out = masker(CONVERSATION, None)
+    ids, expected = expected_trained_positions(tokenizer, CONVERSATION)
+    assert out["input_ids"] == ids
+    trained = set(trained_positions(out))
+    assert set(expected) <= trained, "an answer token or <|im_end|> is not trained"
+    prompt_len = len(encode_with_offsets(tokenizer, render(tokenizer, CONVERSATION[:1], add_generation_prompt=True))[0])
+    assert not trained & set(range(prompt_len - 1)), "a user/system token is trained"
+    assert tokenizer.convert_tokens_to_ids("<|im_end|>") in [ids[i] for i in trained]
+
+
+@pytest.mark.parametrize("name", ["qwen2.5-instruct", "qwen3"])
+@pytest.mark.xfail(
+    strict=True,
+    reason="trl bug: the *_training.jinja templates put '<|im_end|>\\n' inside {% generation %}, so the '\\n' "
+    "(id 198) after <|im_end|> is trained, and qwen2_5_training.jinja also trains the '\\n' (id 198) that ends "
+    "the '<|im_start|>assistant\\n' generation prompt; neither is ever generated at inference",
+)
+def test_masker_labels_are_exactly_answer_plus_im_end(maskers, name):
+    tokenizer, masker = maskers(name)
+    out = masker(CONVERSATION, None)
+    _, expected = expected_trained_positions(tokenizer, CONVERSATION)
+    assert trained_positions(out) == expected
+
+
+@pytest.mark.parametrize("name", ["qwen2.5-instruct", "qwen3"])
+def test_masker_extra_trained_tokens_are_only_template_newlines(maskers, name):
+    """Pins the deviation in the xfail above: the only extra trained tokens are single '\\n' tokens."""
+    tokenizer, masker = maskers(name)
+    out = masker(CONVERSATION, None)
+    _, expected = expected_trained_positions(tokenizer, CONVERSATION)
+    extra = sorted(set(trained_positions(out)) - set(expected))
+    assert [tokenizer.decode([out["input_ids"][i]]) for i in extra] in (["\n"], ["\n", "\n"])
+
+
+def test_masker_with_tools_trains_tool_call_and_final_answer_not_tool_result(maskers):
+    tokenizer, masker = maskers("qwen2.5-instruct")
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "lookup",
+                "description": "Look up a key.",
+                "parameters": {"type": "object", "properties": {"key": {"type": "string"}}, "required": ["key"]},
+            },
+        }
+    ]
+    messages = [
+        {"role": "user", "content": "Find k7."},
+        {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "lookup", "arguments": {"key": "k7"}}}]},
+        {"role": "tool", "name": "lookup", "content": "RESULT93"},
+        {"role": "assistant", "content": "<answer>93</answer>"},
+    ]
+    out = masker(messages, tools)
+    text = tokenizer.decode([t for t, label in zip(out["input_ids"], out["labels"]) if label != -100])
+    assert '"name": "lookup"' in text and "<answer>93</answer>" in text
+    assert "RESULT93" not in text and "Find k7" not in text
+
+
+def test_masker_raises_for_template_trl_cannot_patch(load_tokenizer_or_skip):
+    from harness.adapters.trl import sft_trainer_masker
+
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    plain = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+    with pytest.raises(ValueError, match="refused the chat template"):
+        sft_trainer_masker(tokenizer, chat_template=plain)
