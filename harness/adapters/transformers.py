@@ -95,12 +95,14 @@ def encode_with_offsets(tokenizer, text: str) -> tuple[list[int], list[tuple[int
 
 
 def special_token_strings(tokenizer) -> set[str]:
-    """Strings of every special or added control token (``<|im_end|>``, ``<eos>`` ...)."""
+    """Strings of every special or added control token (``<|im_end|>``, ``<eos>`` ...).
+
+    Added tokens count even when not flagged special (Phi-3's ``<|end|>`` is not); whitespace-only
+    and one-character added tokens do not (they are vocabulary, not control tokens).
+    """
     strings = set(tokenizer.all_special_tokens)
-    for token in getattr(tokenizer, "added_tokens_decoder", {}).values():
-        if getattr(token, "special", False):
-            strings.add(str(token))
-    return {s for s in strings if s}
+    strings.update(str(token) for token in getattr(tokenizer, "added_tokens_decoder", {}).values())
+    return {s for s in strings if len(s) > 1 and s.strip()}
 
 
 def convert_ids_to_tokens(tokenizer, ids: Sequence[int]) -> list[str]:
@@ -131,3 +133,73 @@ def assistant_tokens_mask_masker(tokenizer, chat_template: str | None = None, **
         return {"input_ids": list(out["input_ids"]), "assistant_masks": list(out["assistant_masks"])}
 
     return masker
+
+
+# --- causal language models (evaluation jobs) -------------------------------------------------
+
+# A small chat template for tokenizers trained on the spot (they have none): plain role tags,
+# the assistant turn ends with the EOS token so a trained model learns to stop.
+TINY_CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}"
+    "{% if m['role'] == 'assistant' %}{{ eos_token }}{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
+
+
+def build_gpt2_lm(seed: int = 0, **config_overrides: Any):
+    """A randomly initialised ``GPT2LMHeadModel`` from ``GPT2Config(**config_overrides)``.
+
+    With no overrides this is GPT-2 124M's shape (12 layers, 768 wide, 50257 tokens): the
+    weights are random, which changes nothing about speed. Never downloads anything.
+    """
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(seed)
+    model = GPT2LMHeadModel(GPT2Config(**config_overrides))
+    model.eval()
+    return model
+
+
+def load_causal_lm(path: str, *, dtype: str | None = None, device: str | None = None):
+    """``(model, tokenizer)`` from a local model folder (``--harness-model``); never downloads."""
+    _offline()
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch_dtype = getattr(torch, dtype) if dtype else "auto"
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, local_files_only=True)
+    if device:
+        model = model.to(device)
+    model.eval()
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    return model, tokenizer
+
+
+def train_bpe_tokenizer(texts: Sequence[str], vocab_size: int = 512, *, chat_template: str = TINY_CHAT_TEMPLATE):
+    """A byte-level BPE tokenizer trained on ``texts`` in memory (no download), wrapped as a
+    ``PreTrainedTokenizerFast`` with ``<|endoftext|>`` as BOS/EOS/PAD and the role tags
+    ``<|system|>``, ``<|user|>``, ``<|assistant|>`` as added special tokens."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<|endoftext|>", "<|system|>", "<|user|>", "<|assistant|>"]
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    core.train_from_iterator(list(texts), trainer=trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core,
+        bos_token="<|endoftext|>",
+        eos_token="<|endoftext|>",
+        pad_token="<|endoftext|>",
+        additional_special_tokens=specials[1:],
+    )
+    tokenizer.chat_template = chat_template
+    return tokenizer
