@@ -95,12 +95,14 @@ def encode_with_offsets(tokenizer, text: str) -> tuple[list[int], list[tuple[int
 
 
 def special_token_strings(tokenizer) -> set[str]:
-    """Strings of every special or added control token (``<|im_end|>``, ``<eos>`` ...)."""
+    """Strings of every special or added control token (``<|im_end|>``, ``<eos>`` ...).
+
+    Added tokens count even when not flagged special (Phi-3's ``<|end|>`` is not); whitespace-only
+    and one-character added tokens do not (they are vocabulary, not control tokens).
+    """
     strings = set(tokenizer.all_special_tokens)
-    for token in getattr(tokenizer, "added_tokens_decoder", {}).values():
-        if getattr(token, "special", False):
-            strings.add(str(token))
-    return {s for s in strings if s}
+    strings.update(str(token) for token in getattr(tokenizer, "added_tokens_decoder", {}).values())
+    return {s for s in strings if len(s) > 1 and s.strip()}
 
 
 def convert_ids_to_tokens(tokenizer, ids: Sequence[int]) -> list[str]:
