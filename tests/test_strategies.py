@@ -1,0 +1,140 @@
+"""The conversation strategies: valid, renderable with the template they were adapted to, ending with
+an assistant answer, shrinking to short examples, and refusing bad options."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import find, given, settings, strategies as st
+from hypothesis.errors import InvalidArgument
+
+from harness.adapters.transformers import render
+from harness.conversation import validate_conversation
+from harness.strategies import (
+    TOOL_SCHEMAS,
+    assistant_turns,
+    conversations,
+    conversations_for,
+    texts,
+    tool_arguments,
+    tool_calls,
+    tool_schemas,
+)
+from harness.template_probe import TemplateCapabilities
+
+TOKENIZERS = ["qwen3", "llama-3.2-instruct", "gemma-2-it", "gpt-oss-20b"]
+
+
+@pytest.mark.parametrize("name", TOKENIZERS)
+def test_conversations_validate_and_render(load_tokenizer_or_skip, name):
+    tokenizer = load_tokenizer_or_skip(name)
+
+    @given(conversations_for(tokenizer))
+    def check(conversation):
+        messages, tools = conversation["messages"], conversation["tools"]
+        validate_conversation(messages, tools)
+        assert messages[-1]["role"] == "assistant" and messages[-1].get("content") is not None
+        assert messages[0]["role"] in ("system", "user")
+        render(tokenizer, messages, tools)
+
+    check()
+
+
+def test_unadapted_conversations_are_valid():
+    @given(conversations(max_turns=2))
+    def check(conversation):
+        validate_conversation(conversation["messages"], conversation["tools"])
+        assert conversation["messages"][-1]["role"] == "assistant"
+
+    check()
+
+
+def test_capabilities_are_respected():
+    limited = TemplateCapabilities(system_role=False, tools=False, parallel_calls=False, reasoning_field=None)
+
+    @given(conversations(capabilities=limited))
+    def check(conversation):
+        roles = [m["role"] for m in conversation["messages"]]
+        assert conversation["tools"] is None
+        assert roles[0] == "user" and set(roles) <= {"user", "assistant"}
+        assert all(a != b for a, b in zip(roles, roles[1:])), "user and assistant alternate"
+        assert all("reasoning_content" not in m for m in conversation["messages"])
+
+    check()
+
+
+def test_tool_calls_are_answered_in_order():
+    @given(conversations(capabilities=TemplateCapabilities()))
+    def check(conversation):
+        pending = []
+        for message in conversation["messages"]:
+            if message["role"] == "assistant" and message.get("tool_calls"):
+                assert not pending
+                pending = [(c["id"], c["function"]["name"]) for c in message["tool_calls"]]
+                assert all(isinstance(c["function"]["arguments"], dict) for c in message["tool_calls"])
+            elif message["role"] == "tool":
+                assert (message["tool_call_id"], message["name"]) == pending.pop(0)
+        assert not pending
+
+    check()
+
+
+def _has_tool_call(conversation) -> bool:
+    return any(m.get("tool_calls") for m in conversation["messages"])
+
+
+def test_minimal_tool_conversation_is_short():
+    minimal = find(conversations(), _has_tool_call, settings=settings(database=None, max_examples=500))
+    assert [m["role"] for m in minimal["messages"]] == ["user", "assistant", "tool", "assistant"]
+    assert minimal["messages"][0]["content"] == ""
+    assert len(minimal["tools"]) == 1
+
+
+def test_texts_shrink_to_empty_and_include_hard_cases():
+    assert find(texts(), lambda s: True) == ""
+    find(texts(control_strings=["<|im_end|>"]), lambda s: "<|im_end|>" in s, settings=settings(database=None))
+    find(texts(), lambda s: any(ord(c) > 0x590 for c in s), settings=settings(database=None))
+    assert find(texts(hard=False), lambda s: True) == ""
+
+
+@given(tool_arguments())
+def test_tool_arguments_are_json_objects(arguments):
+    import json
+
+    assert isinstance(arguments, dict)
+    assert json.loads(json.dumps(arguments)) == arguments
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: texts(max_size=-1),
+        lambda: texts(control_strings="<|im_end|>"),
+        lambda: texts(control_strings=[""]),
+        lambda: texts(hard="yes"),
+        lambda: tool_schemas(max_size=0),
+        lambda: tool_arguments(max_depth=9),
+        lambda: tool_calls(tools=[]),
+        lambda: tool_calls(max_calls=0),
+        lambda: tool_calls(id_format="fixed"),
+        lambda: assistant_turns(capabilities={"tools": True}),
+        lambda: assistant_turns(calls=True, capabilities=TemplateCapabilities(tools=False)),
+        lambda: conversations(max_turns=0),
+        lambda: conversations(max_turns=2.5),
+        lambda: conversations(tools=None),
+        lambda: conversations(capabilities="qwen3"),
+    ],
+)
+def test_invalid_options_raise(make):
+    with pytest.raises((InvalidArgument, ValueError)):
+        make().example()
+
+
+def test_conversations_for_rejects_capabilities(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    with pytest.raises(InvalidArgument):
+        conversations_for(tokenizer, capabilities=TemplateCapabilities())
+
+
+@given(tool_schemas())
+def test_tool_schemas_come_from_the_fixed_set(schemas):
+    assert schemas and all(s in TOOL_SCHEMAS for s in schemas)

@@ -1,0 +1,81 @@
+"""probe_template on real tokenizers agrees with what MANIFEST.json records about their templates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.template_probe import TemplateCapabilities, probe_template
+
+# Facts from /work/shared/tokenizers/MANIFEST.json ("notes" and "tools_detail"), per tokenizer.
+EXPECTED = {
+    "qwen2.5-instruct": dict(system_role=True, tools=True, parallel_calls=True, tool_call_content=None,
+                             reasoning_field=None, requires_alternation=False),
+    "qwen3": dict(system_role=True, tools=True, parallel_calls=True, reasoning_field="reasoning_content"),
+    # "Template silently drops tools, tool_calls and tool messages."
+    "phi-3.5-mini-instruct": dict(system_role=True, tools=False),
+    # "Template raises on system role and on any tool role."
+    "gemma-2-it": dict(system_role=False, tools=False, requires_alternation=True),
+    # Llama 3.x raises "This model only supports single tool-calls at once!"
+    "llama-3.2-instruct": dict(tools=True, parallel_calls=False, tool_call_content=None),
+    # gpt-oss reads "thinking"; transformers fills it from reasoning_content.
+    "gpt-oss-20b": dict(tools=True, reasoning_field="reasoning_content", tool_call_content=None),
+}
+
+
+def _manifest_entry(name: str) -> dict | None:
+    from harness.tokenizer_registry import find_tokenizer
+
+    source = find_tokenizer(name)
+    manifest = Path(source.path).parent / "MANIFEST.json" if source else None
+    if manifest is None or not manifest.is_file():
+        return None
+    return json.loads(manifest.read_text()).get("folders", {}).get(name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_capabilities_match_manifest(load_tokenizer_or_skip, name):
+    tokenizer = load_tokenizer_or_skip(name)
+    capabilities = probe_template(tokenizer)
+    for field, value in EXPECTED[name].items():
+        assert getattr(capabilities, field) == value, f"{name}.{field}\n{capabilities.summary()}"
+    entry = _manifest_entry(name)
+    if entry and entry.get("tools_detail"):
+        detail = entry["tools_detail"]
+        # "supports tools" = renders, and the call and its result both appear in the rendering.
+        rendered = bool(detail["renders_without_error"] and detail["tool_call_rendered"] and detail["tool_result_rendered"])
+        assert capabilities.tools == rendered, capabilities.summary()
+
+
+@pytest.mark.parametrize("name", ["deepseek-r1-distill-qwen-1.5b", "smollm3-3b", "aya-expanse"])
+def test_templates_that_lose_tool_calls_do_not_support_tools(load_tokenizer_or_skip, name):
+    capabilities = probe_template(load_tokenizer_or_skip(name))
+    assert capabilities.tools is False
+    assert capabilities.parallel_calls is False
+    assert capabilities.errors, "a failed probe says why"
+
+
+def test_probe_is_cached_and_summarised(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    first = probe_template(tokenizer)
+    assert probe_template(tokenizer) is first
+    assert isinstance(first, TemplateCapabilities)
+    with pytest.raises(Exception):
+        first.tools = False  # frozen
+    assert "tools=True" in first.summary()
+    assert first.make_tool_call_id(3) == "call_0003"
+
+
+def test_probe_sees_a_changed_template(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    # A template without a system role: the cache is per template string.
+    tokenizer.chat_template = (
+        "{% for m in messages %}{% if m['role'] == 'system' %}{{ raise_exception('no system') }}{% endif %}"
+        "<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    )
+    capabilities = probe_template(tokenizer)
+    assert capabilities.system_role is False
+    assert capabilities.tools is False  # tool calls are not rendered
+    assert capabilities.multi_turn is True
