@@ -1,0 +1,160 @@
+"""Everything the harness asks of ``verifiers`` (v1 API, verifiers>=0.4): an exact-match
+environment evaluated against an OpenAI-compatible endpoint, fully offline.
+
+verifiers 0.4 has no trainer; as an evaluator it runs ``vf-eval``'s runner (``run_eval``) over an
+``EvalConfig``. Offline that needs:
+
+* the ``subprocess`` runtime (the default agent runtime is Prime's remote sandbox);
+* an in-process harness loop: the stock chat harnesses (``null``, ``bash``) launch a
+  ``uv``-installed program, which needs the network; ``InProcessChatHarness`` makes the model call
+  from this process through the rollout's interception endpoint, which the harness contract allows;
+* ``push=False`` (no upload) and ``rich=None`` (no live dashboard);
+* plugin modules that export their Taskset / Harness subclass via ``__all__`` and import under a
+  plain (undotted) id: ``_import_plugin`` probes ``verifiers.v1.tasksets.<id>`` with
+  ``importlib.util.find_spec``, which RAISES for a dotted id such as ``harness.adapters.verifiers``
+  instead of returning None. This module therefore registers itself as ``PLUGIN_ID``.
+
+The endpoint is the caller's ``base_url``: the in-process loopback server
+(``harness.evaluation.chat_server.serve_chat_model``) for a model under test, or a vLLM server.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PLUGIN_ID = "harness_exact_match_env"
+
+__all__ = ["ExactMatchTaskset", "InProcessChatHarness", "VerifiersEvalResult", "evaluate_exact_match", "PLUGIN_ID"]
+
+
+def _define_plugin_classes() -> None:
+    """Define the verifiers subclasses on first use (verifiers is imported lazily)."""
+    module = sys.modules[__name__]
+    if "ExactMatchTaskset" in vars(module):
+        return
+    import verifiers.v1 as vf
+
+    class ExactMatchData(vf.TaskData):
+        answer: str
+
+    class ExactMatchTask(vf.Task[ExactMatchData, vf.State, vf.TaskConfig]):
+        @vf.reward
+        async def exact_match(self, task, trace) -> float:
+            return float((trace.last_reply or "").strip() == task.answer.strip())
+
+    class ExactMatchTasksetConfig(vf.TasksetConfig):
+        rows: list[dict[str, str]] = []
+        """The tasks: ``{"prompt": ..., "answer": ...}`` each."""
+
+    class ExactMatchTaskset(vf.Taskset[ExactMatchTask, ExactMatchTasksetConfig]):
+        def load(self):
+            for i, row in enumerate(self.config.rows):
+                yield ExactMatchTask(ExactMatchData(id=str(i), prompt=row["prompt"], answer=row["answer"]), self.config.task)
+
+    class InProcessChatHarnessConfig(vf.HarnessConfig):
+        pass
+
+    class InProcessChatHarness(vf.Harness[InProcessChatHarnessConfig]):
+        """One chat turn, made from this process through the interception endpoint."""
+
+        APPENDS_SYSTEM_PROMPT = True
+        EXECUTES_CODE = False
+        NEEDS_CONTAINER = False
+
+        async def launch(self, ctx, trace, runtime, endpoint, secret, mcp_urls, data, **_):
+            from openai import AsyncOpenAI
+
+            system, prompt = self.resolve_prompt(data)
+            messages = [{"role": "system", "content": system}] if system else []
+            if isinstance(prompt, str):
+                messages.append({"role": "user", "content": prompt})
+            else:
+                messages.extend(m.model_dump(exclude_none=True) for m in prompt or [])
+            client = AsyncOpenAI(base_url=endpoint, api_key=secret, max_retries=0)
+            try:
+                reply = await client.chat.completions.create(model=ctx.model, messages=messages)
+            finally:
+                await client.close()
+            return vf.ProgramResult(exit_code=0, stdout=reply.choices[0].message.content or "", stderr="")
+
+    for cls in (ExactMatchData, ExactMatchTask, ExactMatchTasksetConfig, ExactMatchTaskset,
+                InProcessChatHarnessConfig, InProcessChatHarness):
+        cls.__module__ = __name__
+        setattr(module, cls.__name__, cls)
+
+
+def __getattr__(name: str):
+    # `ExactMatchTaskset` / `InProcessChatHarness` exist once verifiers is imported (lazily).
+    if name in {"ExactMatchData", "ExactMatchTask", "ExactMatchTasksetConfig", "ExactMatchTaskset",
+                "InProcessChatHarnessConfig", "InProcessChatHarness"}:
+        _define_plugin_classes()
+        return vars(sys.modules[__name__])[name]
+    raise AttributeError(name)
+
+
+@dataclass
+class VerifiersEvalResult:
+    mean_reward: float
+    num_rollouts: int
+    num_errors: int
+    rewards: list[float] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    prompts: list[str] = field(default_factory=list)
+
+    def summary(self, max_replies: int = 20) -> dict:
+        return {"mean_reward": self.mean_reward, "num_rollouts": self.num_rollouts,
+                "num_errors": self.num_errors, "rewards": self.rewards, "replies": self.replies[:max_replies]}
+
+
+def evaluate_exact_match(
+    rows: Sequence[dict],
+    *,
+    base_url: str,
+    model: str,
+    output_dir: str | Path,
+    num_rollouts: int = 1,
+    max_tokens: int = 32,
+    temperature: float = 0.0,
+    max_concurrent: int = 4,
+    api_key_var: str = "HARNESS_EVAL_API_KEY",
+) -> VerifiersEvalResult:
+    """Run verifiers' eval runner on an exact-match taskset (``rows``: prompt/answer dicts)
+    against the OpenAI-compatible endpoint at ``base_url``; traces go under ``output_dir``."""
+    import asyncio
+    import uuid
+
+    _define_plugin_classes()
+    sys.modules.setdefault(PLUGIN_ID, sys.modules[__name__])
+    from verifiers.v1.cli.eval.runner import run_eval
+    from verifiers.v1.configs.cli.eval import EvalConfig
+
+    config = EvalConfig.model_validate({
+        "env": {
+            "taskset": {"id": PLUGIN_ID, "rows": [dict(r) for r in rows]},
+            "agent": {"harness": {"id": PLUGIN_ID}, "runtime": {"type": "subprocess"}},
+        },
+        "model": model,
+        "client": {"type": "eval", "base_url": base_url, "api_key_var": api_key_var},
+        "sampling": {"temperature": temperature, "max_tokens": max_tokens},
+        "num_rollouts": num_rollouts,
+        "max_concurrent": max_concurrent,
+        "push": False,
+        "rich": None,
+        "output_dir": str(output_dir),
+        "run": {"name": f"exact-match-{uuid.uuid4().hex[:8]}"},
+    })
+    episodes = asyncio.run(run_eval(config))
+    rewards, replies, prompts, errors = [], [], [], 0
+    for episode in episodes:
+        for trace in episode.traces:
+            prompts.append(episode.task.data.prompt_text)
+            rewards.append(float(trace.reward))
+            replies.append(trace.last_reply or "")
+        errors += int(not episode.ok)
+    return VerifiersEvalResult(
+        mean_reward=sum(rewards) / max(len(rewards), 1), num_rollouts=len(rewards),
+        num_errors=errors, rewards=rewards, replies=replies, prompts=prompts,
+    )
