@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from harness.adapters.transformers import build_gpt2_lm, load_tokenizer
     from harness.data_registry import HELLASWAG_FILE, find_data_file, missing_reason
+    from harness.evaluation.folded_tokenizer import FoldedTokenizer
     from harness.evaluation.hellaswag import FULL_VALIDATION_SIZE, evaluate_multiple_choice, load_hellaswag
 
     path = find_data_file(HELLASWAG_FILE)
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     items = [items[i % len(items)] for i in range(n)]
 
     model = build_gpt2_lm(seed=0).to(device=device, dtype=dtype)
-    tokenizer = _ModuloTokenizer(load_tokenizer(args.tokenizer), model.config.vocab_size)
+    tokenizer = FoldedTokenizer(load_tokenizer(args.tokenizer), model.config.vocab_size)
     # Warm-up (CUDA context, kernels) is not part of the timing.
     evaluate_multiple_choice(model, tokenizer, items[: min(batch_items, n)], batch_items=batch_items)
     if device == "cuda":
@@ -75,19 +76,6 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(figures, f, indent=2)
     return 0
-
-
-class _ModuloTokenizer:
-    """A real tokenizer whose ids are folded into GPT-2's vocabulary (speed depends on lengths only)."""
-
-    def __init__(self, tokenizer, vocab_size: int):
-        self._tokenizer, self._vocab = tokenizer, vocab_size
-        self.bos_token_id = tokenizer.bos_token_id % vocab_size if tokenizer.bos_token_id is not None else None
-        self.eos_token_id = tokenizer.eos_token_id % vocab_size if tokenizer.eos_token_id is not None else None
-
-    def __call__(self, text, **kwargs):
-        ids = self._tokenizer(text, **kwargs)["input_ids"]
-        return {"input_ids": [i % self._vocab for i in ids]}
 
 
 if __name__ == "__main__":
