@@ -240,23 +240,31 @@ def tool_arguments(*, max_depth: int = 2, max_keys: int = 3, hard_text: bool = F
     return st.dictionaries(_KEY, value, max_size=max_keys)
 
 
-@st.composite
 def tool_calls(
-    draw,
     *,
     tools: Sequence[dict] = TOOL_SCHEMAS,
     max_calls: int = 1,
     first_id: int = 1,
     id_format: str = "call_{:04d}",
     hard_text: bool = False,
-) -> list[dict]:
+) -> st.SearchStrategy[list[dict]]:
     """1..``max_calls`` OpenAI tool calls to ``tools`` with nested-JSON dict arguments and ids
     ``id_format.format(first_id)``, ``id_format.format(first_id + 1)`` ..."""
     tools = _check_tools(tools)
     _check_int("max_calls", max_calls, 1)
     _check_int("first_id", first_id, 0)
-    if not isinstance(id_format, str) or id_format.format(0) == id_format.format(1):
+    _check_bool("hard_text", hard_text)
+    try:
+        distinct = id_format.format(0) != id_format.format(1)
+    except (AttributeError, IndexError, KeyError, ValueError):
+        distinct = False
+    if not distinct:
         raise InvalidArgument(f"id_format must be a str.format pattern with one field, got {id_format!r}")
+    return _tool_calls(tools, max_calls, first_id, id_format, hard_text)
+
+
+@st.composite
+def _tool_calls(draw, tools, max_calls, first_id, id_format, hard_text) -> list[dict]:
     count = draw(st.integers(1, max_calls))
     calls = []
     for k in range(count):
@@ -284,9 +292,7 @@ def _answer_text(draw, *, text: st.SearchStrategy[str], reasoning_inline: bool) 
     return body
 
 
-@st.composite
 def assistant_turns(
-    draw,
     *,
     capabilities: TemplateCapabilities | None = None,
     tools: Sequence[dict] | None = None,
@@ -295,7 +301,7 @@ def assistant_turns(
     control_strings: Sequence[str] = (),
     reasoning: bool = True,
     hard_text: bool = True,
-) -> dict:
+) -> st.SearchStrategy[dict]:
     """One assistant message. ``calls=False``: an answer (text, maybe with ``<cite>``/``<answer>``
     tags and reasoning, inline ``<think>`` or in ``capabilities.reasoning_field``). ``calls=True``:
     one tool call (several when ``capabilities.parallel_calls``) to ``tools``, with content
@@ -304,15 +310,23 @@ def assistant_turns(
     _check_bool("calls", calls)
     _check_bool("reasoning", reasoning)
     _check_bool("hard_text", hard_text)
+    _check_int("first_id", first_id, 0)
+    if calls and not caps.tools:
+        raise InvalidArgument("calls=True, but the capabilities say the template does not render tool calls")
+    if tools is not None:
+        tools = _check_tools(tools)
     text = texts(control_strings=control_strings, hard=hard_text)
+    return _assistant_turns(caps, tools, calls, first_id, text, reasoning)
+
+
+@st.composite
+def _assistant_turns(draw, caps, tools, calls, first_id, text, reasoning) -> dict:
     message: dict[str, Any] = {"role": "assistant"}
     if not calls:
         message["content"] = draw(_answer_text(text=text, reasoning_inline=reasoning))
         if reasoning and caps.reasoning_field and draw(st.booleans()):
             message[caps.reasoning_field] = draw(text)
         return message
-    if not caps.tools:
-        raise InvalidArgument("calls=True, but the capabilities say the template does not render tool calls")
     max_calls = 3 if caps.parallel_calls and caps.consecutive_tool_messages else 1
     message["content"] = caps.tool_call_content
     if caps.tool_call_text and draw(st.booleans()):
@@ -337,9 +351,7 @@ def _tool_results(draw, calls: list[dict], text: st.SearchStrategy[str]) -> list
 # Conversations
 
 
-@st.composite
 def conversations(
-    draw,
     *,
     max_turns: int = 4,
     tools: bool = True,
@@ -347,7 +359,7 @@ def conversations(
     control_strings: Sequence[str] = (),
     reasoning: bool = True,
     hard_text: bool = True,
-) -> dict:
+) -> st.SearchStrategy[dict]:
     """``{"messages": [...], "tools": [...] or None}``: an optional system prompt, 1..``max_turns``
     user turns, each answered by an assistant episode (0-2 tool-call steps, each followed by one tool
     message per call, then a final answer). Only what ``capabilities`` allows is generated; the last
@@ -358,6 +370,11 @@ def conversations(
     controls = _check_control_strings(control_strings)
     _check_bool("reasoning", reasoning)
     _check_bool("hard_text", hard_text)
+    return _conversations(max_turns, tools, caps, controls, reasoning, hard_text)
+
+
+@st.composite
+def _conversations(draw, max_turns, tools, caps, controls, reasoning, hard_text) -> dict:
     text = texts(control_strings=controls, hard=hard_text)
     use_tools = tools and caps.tools
     schemas = draw(tool_schemas()) if use_tools else None
@@ -381,10 +398,19 @@ def conversations(
 
 
 def control_strings_for(tokenizer) -> tuple[str, ...]:
-    """The tokenizer's own control-token strings plus common spellings of other templates' tokens."""
-    from harness.adapters.transformers import special_token_strings
+    """Control-token strings worth spelling inside content: those the template itself writes (its
+    turn markers and stop tokens, found by rendering a small conversation) plus common spellings of
+    other templates' tokens. Unused reserved tokens (Llama has ~250) are left out so that the
+    template's real stop token is drawn often."""
+    from harness.adapters.transformers import render, special_token_strings
 
-    return tuple(sorted(set(special_token_strings(tokenizer)) | set(CROSS_TEMPLATE_CONTROL_STRINGS)))
+    sample = [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]
+    try:
+        rendered = render(tokenizer, sample) + render(tokenizer, sample[:1], add_generation_prompt=True)
+    except Exception:
+        rendered = ""
+    used = {s for s in special_token_strings(tokenizer) if s in rendered}
+    return tuple(sorted(used | set(CROSS_TEMPLATE_CONTROL_STRINGS)))
 
 
 def conversations_for(tokenizer, *, template_kwargs: dict | None = None, **options: Any) -> st.SearchStrategy[dict]:

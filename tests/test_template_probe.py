@@ -20,9 +20,11 @@ EXPECTED = {
     "gemma-2-it": dict(system_role=False, tools=False, requires_alternation=True),
     # Llama 3.x raises "This model only supports single tool-calls at once!"
     "llama-3.2-instruct": dict(tools=True, parallel_calls=False, tool_call_content=None),
-    # gpt-oss reads "thinking"; transformers fills it from reasoning_content.
-    "gpt-oss-20b": dict(tools=True, reasoning_field="reasoning_content", tool_call_content=None),
+    # "Template drops tool_calls when content is set and crashes when content is None."
+    "deepseek-r1-distill-qwen-1.5b": dict(system_role=True, tools=False, reasoning_field=None),
 }
+# Slower to load (gpt-oss, SmolLM3, Aya, Gemma-3, Llama-3.1) are checked by the oracle sweep in the
+# strategies' report rather than here, to keep this file within CI's budget.
 
 
 def _manifest_entry(name: str) -> dict | None:
@@ -35,9 +37,22 @@ def _manifest_entry(name: str) -> dict | None:
     return json.loads(manifest.read_text()).get("folders", {}).get(name)
 
 
+@pytest.fixture(scope="module")
+def tokenizer_named(load_tokenizer_or_skip):
+    """Each tokenizer loaded once per module (loading copies it, which takes seconds for some)."""
+    loaded = {}
+
+    def get(name):
+        if name not in loaded:
+            loaded[name] = load_tokenizer_or_skip(name)
+        return loaded[name]
+
+    return get
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_capabilities_match_manifest(load_tokenizer_or_skip, name):
-    tokenizer = load_tokenizer_or_skip(name)
+def test_capabilities_match_manifest(tokenizer_named, name):
+    tokenizer = tokenizer_named(name)
     capabilities = probe_template(tokenizer)
     for field, value in EXPECTED[name].items():
         assert getattr(capabilities, field) == value, f"{name}.{field}\n{capabilities.summary()}"
@@ -49,16 +64,17 @@ def test_capabilities_match_manifest(load_tokenizer_or_skip, name):
         assert capabilities.tools == rendered, capabilities.summary()
 
 
-@pytest.mark.parametrize("name", ["deepseek-r1-distill-qwen-1.5b", "smollm3-3b", "aya-expanse"])
-def test_templates_that_lose_tool_calls_do_not_support_tools(load_tokenizer_or_skip, name):
-    capabilities = probe_template(load_tokenizer_or_skip(name))
+@pytest.mark.parametrize("name", ["deepseek-r1-distill-qwen-1.5b", "phi-3.5-mini-instruct"])
+def test_templates_that_lose_tool_calls_do_not_support_tools(tokenizer_named, name):
+    capabilities = probe_template(tokenizer_named(name))
     assert capabilities.tools is False
     assert capabilities.parallel_calls is False
-    assert capabilities.errors, "a failed probe says why"
+    assert capabilities.tool_call_content == ""
+    assert any("not rendered" in error for error in capabilities.errors), "a failed probe says why"
 
 
-def test_probe_is_cached_and_summarised(load_tokenizer_or_skip):
-    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+def test_probe_is_cached_and_summarised(tokenizer_named):
+    tokenizer = tokenizer_named("qwen3")
     first = probe_template(tokenizer)
     assert probe_template(tokenizer) is first
     assert isinstance(first, TemplateCapabilities)
@@ -69,7 +85,7 @@ def test_probe_is_cached_and_summarised(load_tokenizer_or_skip):
 
 
 def test_probe_sees_a_changed_template(load_tokenizer_or_skip):
-    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    tokenizer = load_tokenizer_or_skip("qwen3")
     # A template without a system role: the cache is per template string.
     tokenizer.chat_template = (
         "{% for m in messages %}{% if m['role'] == 'system' %}{{ raise_exception('no system') }}{% endif %}"
