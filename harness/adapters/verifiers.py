@@ -24,10 +24,26 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PLUGIN_ID = "harness_exact_match_env"
 
-__all__ = ["ExactMatchTaskset", "InProcessChatHarness", "VerifiersEvalResult", "evaluate_exact_match", "PLUGIN_ID"]
+__all__ = ["ExactMatchTaskset", "InProcessChatHarness", "VerifiersEvalResult", "evaluate_exact_match", "reply_matches", "PLUGIN_ID"]
+
+MATCH_MODES = ("exact", "answer_tag")
+
+
+def reply_matches(reply: str, answer: str, match: str = "exact") -> bool:
+    """The exact-match reward: ``exact`` compares the stripped reply; ``answer_tag`` the stripped
+    content of the reply's LAST ``<answer>...</answer>`` (no tag: no match)."""
+    import re
+
+    if match == "exact":
+        return reply.strip() == answer.strip()
+    if match == "answer_tag":
+        tags = re.findall(r"<answer>(.*?)</answer>", reply, flags=re.DOTALL)
+        return bool(tags) and tags[-1].strip() == answer.strip()
+    raise ValueError(f"match must be one of {MATCH_MODES}, not {match!r}")
 
 
 def _define_plugin_classes() -> None:
@@ -39,20 +55,25 @@ def _define_plugin_classes() -> None:
 
     class ExactMatchData(vf.TaskData):
         answer: str
+        match: str = "exact"
 
     class ExactMatchTask(vf.Task[ExactMatchData, vf.State, vf.TaskConfig]):
         @vf.reward
         async def exact_match(self, task, trace) -> float:
-            return float((trace.last_reply or "").strip() == task.answer.strip())
+            return float(reply_matches(trace.last_reply or "", task.answer, task.match))
 
     class ExactMatchTasksetConfig(vf.TasksetConfig):
-        rows: list[dict[str, str]] = []
-        """The tasks: ``{"prompt": ..., "answer": ...}`` each."""
+        rows: list[dict[str, Any]] = []
+        """The tasks: ``{"prompt": str | chat messages, "answer": str}`` each."""
+        match: str = "exact"
+        """``exact``: the whole reply (stripped) equals the answer; ``answer_tag``: the last
+        ``<answer>...</answer>`` of the reply (stripped) equals it."""
 
     class ExactMatchTaskset(vf.Taskset[ExactMatchTask, ExactMatchTasksetConfig]):
         def load(self):
             for i, row in enumerate(self.config.rows):
-                yield ExactMatchTask(ExactMatchData(id=str(i), prompt=row["prompt"], answer=row["answer"]), self.config.task)
+                data = ExactMatchData(id=str(i), prompt=row["prompt"], answer=str(row["answer"]), match=self.config.match)
+                yield ExactMatchTask(data, self.config.task)
 
     class InProcessChatHarnessConfig(vf.HarnessConfig):
         pass
@@ -120,9 +141,14 @@ def evaluate_exact_match(
     temperature: float = 0.0,
     max_concurrent: int = 4,
     api_key_var: str = "HARNESS_EVAL_API_KEY",
+    match: str = "exact",
 ) -> VerifiersEvalResult:
-    """Run verifiers' eval runner on an exact-match taskset (``rows``: prompt/answer dicts)
-    against the OpenAI-compatible endpoint at ``base_url``; traces go under ``output_dir``."""
+    """Run verifiers' eval runner on an exact-match taskset (``rows``: prompt/answer dicts; a prompt
+    is a string or chat messages) against the OpenAI-compatible endpoint at ``base_url`` (the
+    loopback server, or e.g. vLLM's ``http://127.0.0.1:8000/v1``); traces go under ``output_dir``.
+    ``match``: see ``reply_matches``. ``temperature=0`` is greedy on the loopback server."""
+    if match not in MATCH_MODES:
+        raise ValueError(f"match must be one of {MATCH_MODES}, not {match!r}")
     import asyncio
     import uuid
 
@@ -133,7 +159,7 @@ def evaluate_exact_match(
 
     config = EvalConfig.model_validate({
         "env": {
-            "taskset": {"id": PLUGIN_ID, "rows": [dict(r) for r in rows]},
+            "taskset": {"id": PLUGIN_ID, "rows": [dict(r) for r in rows], "match": match},
             "agent": {"harness": {"id": PLUGIN_ID}, "runtime": {"type": "subprocess"}},
         },
         "model": model,

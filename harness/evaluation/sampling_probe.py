@@ -28,6 +28,15 @@ class ProbeResult:
         """Fraction of generated sequences that contain ``token_id`` at least once."""
         return self.sequences_with_token.get(token_id, 0) / max(self.num_sequences, 1)
 
+    def summary(self) -> dict:
+        return {
+            "strategy": self.strategy,
+            "num_sequences": self.num_sequences,
+            "num_generated_tokens": self.num_generated_tokens,
+            "per_token": {str(t): {"count": c, "rate": self.rate(t), "sequence_rate": self.sequence_rate(t)}
+                          for t, c in self.counts.items()},
+        }
+
 
 def probe_token_frequencies(
     model,
