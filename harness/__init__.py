@@ -1,1 +1,51 @@
-"""LLM training-pipeline harness: checks that exactly the generated assistant tokens are trained."""
+"""LLM training-pipeline harness: checks that exactly the generated assistant tokens are trained.
+
+Public API (imported lazily, so ``import harness`` and the pytest plugin stay light):
+
+- ``check_masker(masker, tokenizer, *, max_examples=100, seed=0, policy=Policy(), ...) -> Report``
+- ``assert_masker(...)`` — the same, raising ``AssertionError(str(report))`` on failure
+- ``Policy`` — documented conventions (only the last turn, glue after the stop token, ...)
+- ``build_oracle`` / ``Oracle`` — the ground truth for one conversation
+- ``judge`` — one conversation through a masker, every property judged
+- ``token_table`` — the readable per-token view
+- ``load_tokenizer`` / ``available_tokenizers`` — the test tokenizers, found through the setting
+- ``validate_conversation`` / ``ConversationError`` — clear errors for malformed conversations
+- ``probe_template`` — what a chat template accepts
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "check_masker": "harness.check",
+    "assert_masker": "harness.check",
+    "judge": "harness.check",
+    "token_table": "harness.check",
+    "Report": "harness.check",
+    "Failure": "harness.check",
+    "Policy": "harness.oracle",
+    "Oracle": "harness.oracle",
+    "OracleError": "harness.oracle",
+    "build_oracle": "harness.oracle",
+    "MaskerOutputError": "harness.masker_output",
+    "load_tokenizer": "harness.adapters.transformers",
+    "available_tokenizers": "harness.tokenizer_registry",
+    "validate_conversation": "harness.conversation",
+    "ConversationError": "harness.conversation",
+    "probe_template": "harness.template_probe",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'harness' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

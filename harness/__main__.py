@@ -1,0 +1,74 @@
+"""Command line: ``python -m harness inspect --tokenizer NAME conversation.json``.
+
+Prints one row per token of the rendered conversation with its role and whether the model
+generated it (✓ trained, ✗ not trained, ~ either), and, with ``--masker module:factory``, what a
+masker trains (got) beside it. The JSON file holds ``{"messages": [...], "tools": [...]}`` or a
+bare list of messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+
+def _load_conversation(path: str) -> tuple[list[dict], list[dict] | None]:
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    if isinstance(data, list):
+        return data, None
+    if isinstance(data, dict) and "messages" in data:
+        return data["messages"], data.get("tools")
+    raise SystemExit(f"{path}: expected a list of messages or an object with 'messages'")
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from harness.adapters.transformers import load_tokenizer
+    from harness.check import judge, token_table
+    from harness.conversation import ConversationError, validate_conversation
+    from harness.oracle import Policy, build_oracle
+
+    messages, tools = _load_conversation(args.conversation)
+    try:
+        validate_conversation(messages, tools)
+    except ConversationError as error:
+        print(f"{args.conversation}: {error}", file=sys.stderr)
+        return 2
+    tokenizer = load_tokenizer(args.tokenizer)
+    policy = Policy(turns=args.turns)
+    color = sys.stdout.isatty() if args.color == "auto" else args.color == "always"
+    if args.masker:
+        module, _, factory = args.masker.partition(":")
+        masker = getattr(importlib.import_module(module), factory)(tokenizer)
+        oracle, failures = judge(masker, tokenizer, messages, tools, policy=policy)
+        from harness.masker_output import normalize_output
+
+        trained = normalize_output(masker(messages, tools)).trained
+        print(token_table(oracle, trained if len(trained) == len(oracle.input_ids) else None, color=color))
+        for failure in failures:
+            print(f"\n{failure}")
+        return 1 if failures else 0
+    oracle = build_oracle(tokenizer, messages, tools, policy=policy)
+    print(token_table(oracle, color=color))
+    for hazard in oracle.hazards:
+        print(f"hazard [{hazard.kind}] message {hazard.message_index}: {hazard.detail}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    inspect = commands.add_parser("inspect", help="show every token with its role and whether it is trained")
+    inspect.add_argument("conversation", help="JSON file: {'messages': [...], 'tools': [...]} or a list of messages")
+    inspect.add_argument("--tokenizer", required=True, help="tokenizer name (see HARNESS_TOKENIZERS_DIR) or folder")
+    inspect.add_argument("--masker", help="module:factory, factory(tokenizer) -> masker; shows its labels beside the oracle's")
+    inspect.add_argument("--turns", choices=("all", "last"), default="all", help="policy: which assistant turns are trained")
+    inspect.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    args = parser.parse_args(argv)
+    return _inspect(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
