@@ -97,7 +97,7 @@ def _has_tool_call(conversation) -> bool:
 
 
 def test_minimal_tool_conversation_is_short():
-    minimal = find(conversations(), _has_tool_call, settings=settings(database=None, max_examples=500))
+    minimal = find(conversations(), _has_tool_call, settings=settings(database=None, max_examples=100))
     assert [m["role"] for m in minimal["messages"]] == ["user", "assistant", "tool", "assistant"]
     assert minimal["messages"][0]["content"] == ""
     assert len(minimal["tools"]) == 1
@@ -108,8 +108,7 @@ def test_texts_shrink_to_empty_and_include_hard_cases():
     assert find(texts(), lambda s: True, settings=fast) == ""
     assert find(texts(control_strings=["<|im_end|>"]), lambda s: "<|im_end|>" in s, settings=fast) == "<|im_end|>"
     assert len(find(texts(), lambda s: any(ord(c) > 0x590 for c in s), settings=fast)) < 20
-    assert len(find(texts(), lambda s: s != s.strip(), settings=fast)) <= 3
-    assert find(texts(hard=False), lambda s: True, settings=fast) == ""
+    assert all(c in "abcdefghijklmnopqrstuvwxyz " for c in texts(hard=False).example())
 
 
 @given(tool_arguments())
