@@ -361,7 +361,19 @@ def _message_regions(tokenizer, messages, tools, text, template_kwargs) -> list[
     regions = []
     for k in range(len(messages)):
         twin = _render(tokenizer, _with_twin(messages, k), tools, template_kwargs)
-        regions.append(_diff_region(text, twin))
+        region = _diff_region(text, twin)
+        if region is None:
+            # Nothing to twin (empty content, no reasoning, ``{}`` arguments): anchor the message
+            # where a one-character content would be rendered, so it is not confused with a later one.
+            marked = [dict(m) for m in messages]
+            marked[k]["content"] = (messages[k].get("content") or "") + "7"
+            try:
+                region = _diff_region(text, _render(tokenizer, marked, tools, template_kwargs))
+            except Exception:
+                region = None
+            if region is not None:
+                region = (region[0], region[0])
+        regions.append(region)
     previous_end = 0
     for k, region in enumerate(regions):
         if region is None:
@@ -391,7 +403,10 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
         end = text_end + len(sampled.tail_after_text)
         stop = _last_stop(text, stop_strings, text_end, end)
     else:
-        stop = _first_stop(text, stop_strings, text_end, hi)
+        # Prefer the stop token the model sampled (<|im_end|>); a rewritten history may end the
+        # turn with another one (gpt-oss: <|return|> becomes <|end|>).
+        sampled_stop = [sampled.full[sampled.stop[0] : sampled.stop[1]]] if sampled.stop else []
+        stop = _first_stop(text, sampled_stop, text_end, hi) or _first_stop(text, stop_strings, text_end, hi)
         if stop is None:
             raise OracleError(f"message {i}: no stop token after the turn's content in the rendering")
         end = stop[1]

@@ -1,0 +1,79 @@
+"""transformers' ``return_assistant_tokens_mask`` over ``{% generation %}`` templates, through check_masker.
+
+Where a template's generation block deliberately covers text the model does not generate, the
+convention is named in the Policy; where it trains prompt text, the test is a strict xfail naming
+the tokens, so an upgrade that fixes the template turns it into a failure to be noticed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.adapters.transformers import assistant_tokens_mask_masker
+from harness.check import check_masker
+from harness.oracle import Policy
+
+
+def trl_template(filename: str) -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("trl")
+    path = Path(spec.origin).parent / "chat_templates" / filename
+    if not path.is_file():
+        pytest.skip(f"trl no longer ships {filename}")
+    return path.read_text(encoding="utf-8")
+
+
+# (tokenizer, trl training template, the conventions that template follows on purpose)
+CONVENTIONS = [
+    # trl's Qwen templates open the generation block before the header's "\n" and close it after
+    # the "\n" that follows <|im_end|>.
+    ("qwen2.5-instruct", "qwen2_5_training.jinja", Policy(train_glue_after_stop=True, train_header_whitespace=True)),
+    ("qwen3", "qwen3_training.jinja", Policy(train_glue_after_stop=True)),
+    ("llama-3.1-instruct", "llama3_training.jinja", Policy()),
+]
+
+
+@pytest.mark.parametrize("name, template, policy", CONVENTIONS, ids=[c[0] for c in CONVENTIONS])
+def test_trl_training_template_mask(name, template, policy, load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip(name)
+    tokenizer.chat_template = trl_template(template)
+    report = check_masker(assistant_tokens_mask_masker(tokenizer), tokenizer, max_examples=25, policy=policy)
+    assert report.passed, str(report)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="gptoss_training.jinja puts the assistant header inside {% generation %}: tokens "
+    "'<|start|>' (200006) and 'assistant' (173781) before '<|channel|>final' are trained, "
+    "though the generation prompt writes them",
+)
+def test_trl_gptoss_training_template_mask(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("gpt-oss-20b")
+    tokenizer.chat_template = trl_template("gptoss_training.jinja")
+    report = check_masker(assistant_tokens_mask_masker(tokenizer), tokenizer, max_examples=25)
+    assert report.passed, str(report)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="SmolLM3's own template wraps the whole turn in {% generation %}: the header tokens "
+    "'<|im_start|>' (128011), 'assistant' (78191), '\\n' (198) are trained, and the '\\n' after "
+    "'<|im_end|>' too",
+)
+def test_smollm3_generation_tags_mask(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("smollm3-3b")
+    report = check_masker(
+        assistant_tokens_mask_masker(tokenizer), tokenizer, max_examples=25, policy=Policy(train_glue_after_stop=True)
+    )
+    assert report.passed, str(report)
+
+
+def test_template_without_generation_tags_trains_nothing(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    report = check_masker(assistant_tokens_mask_masker(tokenizer), tokenizer, max_examples=5)
+    assert {f.property for f in report.failures} >= {"assistant_turns_fully_trained"} or {
+        f.property for f in report.failures
+    } >= {"stop_token_trained"}

@@ -1,0 +1,69 @@
+"""The oracle on hand-written conversations whose generated spans are known."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.oracle import Expect, Policy, build_oracle
+
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "w",
+          "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+
+
+def spans(oracle):
+    return [oracle.text[t.start : t.end] for t in oracle.turns]
+
+
+def test_qwen25_turns_end_at_the_stop_token_not_the_spelled_one(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "a<|im_end|>b"}]
+    oracle = build_oracle(tokenizer, messages)
+    assert spans(oracle) == ["a<|im_end|>b<|im_end|>"]
+    assert any(h.kind == "control_string" for h in oracle.hazards)
+    trained = [oracle.text[a:b] for (a, b), e in zip(oracle.offsets, oracle.expected) if e is Expect.TRAIN]
+    assert trained == ["a", "<|im_end|>", "b", "<|im_end|>"]
+
+
+def test_qwen3_history_rewrite_is_located_and_reported(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen3")
+    messages = [
+        {"role": "user", "content": "q1"},
+        {"role": "assistant", "content": "a1", "reasoning_content": "r1"},
+        {"role": "user", "content": "q2"},
+        {"role": "assistant", "content": "a2", "reasoning_content": "r2"},
+    ]
+    oracle = build_oracle(tokenizer, messages)
+    assert spans(oracle) == ["a1<|im_end|>", "<think>\nr2\n</think>\n\na2<|im_end|>"]
+    assert [h.message_index for h in oracle.hazards if h.kind == "history_rewrite"] == [1]
+
+
+def test_empty_turns_are_not_confused_with_later_ones(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen3")
+    messages = [
+        {"role": "user", "content": ""},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_0001", "type": "function", "function": {"name": "get_weather", "arguments": {}}}]},
+        {"role": "tool", "tool_call_id": "call_0001", "name": "get_weather", "content": ""},
+        {"role": "assistant", "content": ""},
+    ]
+    oracle = build_oracle(tokenizer, messages, TOOLS)
+    assert spans(oracle) == [
+        '<tool_call>\n{"name": "get_weather", "arguments": {}}\n</tool_call><|im_end|>',
+        "<think>\n\n</think>\n\n<|im_end|>",
+    ]
+
+
+def test_gpt_oss_rewritten_stop_token(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("gpt-oss-20b")
+    messages = [{"role": "user", "content": ""}, {"role": "assistant", "content": ""},
+                {"role": "user", "content": ""}, {"role": "assistant", "content": ""}]
+    oracle = build_oracle(tokenizer, messages)
+    assert spans(oracle) == ["<|channel|>final<|message|><|end|>", "<|channel|>final<|message|><|return|>"]
+
+
+@pytest.mark.parametrize("policy, expected", [(Policy(), Expect.SKIP), (Policy(train_conversation_end=True), Expect.TRAIN)])
+def test_phi_conversation_end_is_a_named_convention(policy, expected, load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("phi-3.5-mini-instruct")
+    oracle = build_oracle(tokenizer, [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}], policy=policy)
+    assert oracle.text.endswith("<|endoftext|>")
+    assert oracle.expected[-1] is expected
