@@ -88,13 +88,20 @@ def score_batch(model, pairs: Sequence[EncodedPair], *, max_length: int | None =
     with torch.inference_mode():
         logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device), **kwargs).logits
         offset = width - logits.shape[1]  # position of logits[:, 0] in the padded row
-        scores = []
+        # Gather every row's continuation positions into one (rows, longest continuation) grid.
+        longest = max(cont_lens)
+        positions = torch.zeros((len(rows), longest), dtype=torch.long)
+        targets = torch.zeros((len(rows), longest), dtype=torch.long)
+        valid = torch.zeros((len(rows), longest), dtype=torch.bool)
         for i, (row, pair, n) in enumerate(zip(rows, pairs, cont_lens)):
             start = len(row) - n - offset
-            row_logits = logits[i, start : start + n].float()
-            logprobs = torch.log_softmax(row_logits, dim=-1)
-            target = torch.tensor(pair.continuation_ids[-n:], device=logprobs.device)
-            picked = logprobs.gather(1, target[:, None]).squeeze(1)
-            greedy = bool((row_logits.argmax(dim=-1) == target).all())
-            scores.append(ContinuationScore(float(picked.sum()), greedy, n))
-    return scores
+            positions[i, :n] = torch.arange(start, start + n)
+            targets[i, :n] = torch.tensor(pair.continuation_ids[-n:], dtype=torch.long)
+            valid[i, :n] = True
+        positions, targets, valid = positions.to(logits.device), targets.to(logits.device), valid.to(logits.device)
+        picked_logits = logits.gather(1, positions[:, :, None].expand(-1, -1, logits.shape[-1])).float()
+        logprobs = picked_logits.gather(2, targets[:, :, None]).squeeze(2) - torch.logsumexp(picked_logits, dim=-1)
+        greedy = (picked_logits.argmax(dim=-1) == targets) | ~valid
+        sums = (logprobs * valid).sum(dim=1).tolist()
+        all_greedy = greedy.all(dim=1).tolist()
+    return [ContinuationScore(float(s), bool(g), n) for s, g, n in zip(sums, all_greedy, cont_lens)]

@@ -59,7 +59,7 @@ def test_batched_scores_equal_one_by_one(hellaswag_items, hellaswag_tokenizer):
     batched = score_batch(model, pairs)
     single = [score_batch(model, [p])[0] for p in pairs]
     for b, s in zip(batched, single):
-        assert b.num_tokens == s.num_tokens
+        assert b.num_tokens == s.num_tokens and b.is_greedy == s.is_greedy
         assert b.logprob == pytest.approx(s.logprob, abs=1e-3)
 
 
