@@ -120,3 +120,17 @@ def test_gsm8k_on_user_model(harness_model, gsm8k_rows, harness_report_dir):
     result = evaluate_gsm8k(model, tokenizer, gsm8k_rows[:4], max_new_tokens=128, batch_size=4)
     write_summary(harness_report_dir, "gsm8k_user_model_cpu", {"model": harness_model, **result.summary()})
     assert result.num_items == 4 and 0.0 <= result.accuracy <= 1.0
+
+
+def test_saved_model_loads_and_evaluates_like_the_original(gsm8k_rows, gsm8k_tokenizer, tmp_path):
+    """The --harness-model path: save a tiny model + tokenizer, load it back, same completions."""
+    from harness.adapters.transformers import load_causal_lm
+
+    model = tiny_gpt2(gsm8k_tokenizer, seed=4, n_positions=512)
+    model.save_pretrained(tmp_path)
+    gsm8k_tokenizer.save_pretrained(tmp_path)
+    loaded, tokenizer = load_causal_lm(str(tmp_path), dtype="float32")
+    rows = gsm8k_rows[:2]
+    original = evaluate_gsm8k(model, gsm8k_tokenizer, rows, max_new_tokens=8)
+    reloaded = evaluate_gsm8k(loaded, tokenizer, rows, max_new_tokens=8)
+    assert [r["completion"] for r in reloaded.records] == [r["completion"] for r in original.records]
