@@ -164,3 +164,252 @@ def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=Non
     masker.training_template_swapped = trainer.chat_template is not None
     masker.trainer = trainer
     return masker
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SFT warm-up
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def run_sft(
+    model,
+    tokenizer,
+    rows: Sequence[dict],
+    *,
+    steps: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+    output_dir: str,
+) -> list[dict]:
+    """Train ``model`` in place with SFTTrainer(assistant_only_loss=True) on conversational ``rows``
+    (``{"messages", "tools"}``); returns trl's log history (one entry per step)."""
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    _quiet()
+    args = SFTConfig(
+        assistant_only_loss=True,
+        max_steps=steps,
+        per_device_train_batch_size=batch_size,
+        learning_rate=learning_rate,
+        lr_scheduler_type="constant",
+        warmup_steps=0,
+        max_grad_norm=1.0,
+        max_length=None,
+        dataset_num_proc=None,
+        **_common_args(output_dir, seed),
+    )
+    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(list(rows)), processing_class=tokenizer)
+    trainer.train()
+    return [entry for entry in trainer.state.log_history if "loss" in entry]
+
+
+def sft_collated_batch(tokenizer, rows: Sequence[dict], model=None) -> dict:
+    """One batch of ``rows`` exactly as SFTTrainer(assistant_only_loss=True) would feed it to the model
+    (its ``_prepare_dataset`` then its ``data_collator``): tensors ``input_ids``, ``labels`` (-100 = masked) ..."""
+    import tempfile
+
+    from datasets import Dataset
+
+    _quiet()
+    if model is None:
+        model = tiny_causal_lm_for(tokenizer)
+    trainer = _sft_trainer_for_inspection(tokenizer, model, tempfile.mkdtemp(prefix="harness-sft-batch-"))
+    prepared = trainer._prepare_dataset(
+        Dataset.from_list(list(rows)), trainer.processing_class, trainer.args, False, None, "harness"
+    )
+    examples = [{k: prepared[i][k] for k in ("input_ids", "labels")} for i in range(len(prepared))]
+    return dict(trainer.data_collator(examples))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# GRPO
+# ---------------------------------------------------------------------------------------------------------------
+
+# How the GRPO completion loss mask is built:
+#   "correct":         trl's own mask (model tokens trained, tool results masked).
+#   "post_tool_masked": broken on purpose: every model token after the first tool result is masked, i.e. the
+#                       assistant's final answer after the tool is never trained.
+#   "tool_only":        broken on purpose: only tool-result tokens are trained (trl's tool mask inverted).
+MASK_MODES = ("correct", "post_tool_masked", "tool_only")
+
+
+def _break_tool_mask(tool_mask, completion_mask, mode: str):
+    """The deliberately wrong loss mask for ``mode`` (tool_mask: 1 = model token, 0 = tool result)."""
+    import torch
+
+    if mode == "correct":
+        return tool_mask
+    if mode == "tool_only":
+        return (1 - tool_mask) * completion_mask
+    if mode == "post_tool_masked":
+        is_tool = (tool_mask == 0) & (completion_mask == 1)
+        seen_tool = torch.cumsum(is_tool.long(), dim=1) > 0
+        return tool_mask * (~seen_tool).long()
+    raise ValueError(f"unknown mask mode {mode!r}; choose one of {MASK_MODES}")
+
+
+def _grpo_trainer_class(mask_mode: str):
+    """GRPOTrainer, or a subclass that rewrites the loss mask after trl built it (the broken-masking controls).
+
+    The override sits on ``_generate_and_score_completions`` (trl 1.16): its output carries ``tool_mask``, which
+    ``_compute_loss`` multiplies into ``completion_mask``; ``num_items_in_batch`` is recomputed to match.
+    """
+    from trl import GRPOTrainer
+
+    if mask_mode == "correct":
+        return GRPOTrainer
+    if mask_mode not in MASK_MODES:
+        raise ValueError(f"unknown mask mode {mask_mode!r}; choose one of {MASK_MODES}")
+
+    class BrokenMaskGRPOTrainer(GRPOTrainer):
+        def _generate_and_score_completions(self, inputs):
+            output = super()._generate_and_score_completions(inputs)
+            completion_mask = output["completion_mask"]
+            tool_mask = output.get("tool_mask")
+            if tool_mask is None:
+                raise ValueError(f"mask_mode={mask_mode!r} needs a tool-calling run (GRPOTrainer(tools=...))")
+            output["tool_mask"] = _break_tool_mask(tool_mask, completion_mask, mask_mode)
+            loss_mask = completion_mask * output["tool_mask"]
+            output["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()
+            return output
+
+    return BrokenMaskGRPOTrainer
+
+
+def _grpo_args(*, steps, prompts_per_step, num_generations, learning_rate, max_completion_length, seed, output_dir):
+    from trl import GRPOConfig
+
+    return GRPOConfig(
+        max_steps=steps,
+        per_device_train_batch_size=prompts_per_step * num_generations,
+        num_generations=num_generations,
+        max_completion_length=max_completion_length,
+        learning_rate=learning_rate,
+        lr_scheduler_type="constant",
+        warmup_steps=0,
+        max_grad_norm=1.0,
+        beta=0.0,
+        temperature=1.0,
+        max_tool_calling_iterations=2,
+        shuffle_dataset=True,
+        **_common_args(output_dir, seed),
+    )
+
+
+def run_grpo(
+    model,
+    tokenizer,
+    rows: Sequence[dict],
+    reward_funcs: Sequence[Callable],
+    *,
+    reward_weights: Sequence[float] | None = None,
+    tools: Sequence[Callable] | None = None,
+    mask_mode: str = "correct",
+    steps: int,
+    prompts_per_step: int,
+    num_generations: int,
+    learning_rate: float,
+    max_completion_length: int,
+    seed: int,
+    output_dir: str,
+) -> list[dict]:
+    """Train ``model`` in place with trl's GRPOTrainer on ``rows`` (``{"prompt": messages, ...}``); with ``tools``
+    the rollouts go through trl's own tool-calling loop. Returns trl's per-step log history."""
+    from datasets import Dataset
+
+    _quiet()
+    args = _grpo_args(
+        steps=steps,
+        prompts_per_step=prompts_per_step,
+        num_generations=num_generations,
+        learning_rate=learning_rate,
+        max_completion_length=max_completion_length,
+        seed=seed,
+        output_dir=output_dir,
+    )
+    if reward_weights is not None:
+        args.reward_weights = list(reward_weights)
+    trainer_cls = _grpo_trainer_class(mask_mode)
+    trainer = trainer_cls(
+        model=model,
+        reward_funcs=list(reward_funcs),
+        args=args,
+        train_dataset=Dataset.from_list(list(rows)),
+        processing_class=tokenizer,
+        tools=list(tools) if tools else None,
+    )
+    trainer.train()
+    return [entry for entry in trainer.state.log_history if "loss" in entry]
+
+
+def sft_loss_fn(tokenizer, model):
+    """``loss_fn(model, batch)``: SFTTrainer's own ``compute_loss`` (fused LM head, assistant-only labels) on a
+    batch from its collator. Built once; the trainer is never trained."""
+    import tempfile
+
+    _quiet()
+    trainer = _sft_trainer_for_inspection(tokenizer, model, tempfile.mkdtemp(prefix="harness-sft-loss-"))
+
+    def loss_fn(model_, batch):
+        inputs = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "labels")}
+        return trainer.compute_loss(model_, inputs)
+
+    return loss_fn
+
+
+def grpo_rollout_batch(
+    model,
+    tokenizer,
+    rows: Sequence[dict],
+    reward_funcs: Sequence[Callable],
+    *,
+    tools: Sequence[Callable] | None = None,
+    mask_mode: str = "correct",
+    num_generations: int = 4,
+    max_completion_length: int = 48,
+    seed: int = 0,
+) -> dict:
+    """One real GRPO generation batch (trl's ``_generate_and_score_completions``, tool loop included), without a
+    training step: ``completion_ids`` (list of lists), ``loss_mask`` (completion_mask * tool_mask, after
+    ``mask_mode``), ``tool_mask`` (trl's own, before ``mask_mode``) and ``advantages``."""
+    import tempfile
+
+    from datasets import Dataset
+
+    _quiet()
+    rows = list(rows)
+    args = _grpo_args(
+        steps=1,
+        prompts_per_step=len(rows),
+        num_generations=num_generations,
+        learning_rate=0.0,
+        max_completion_length=max_completion_length,
+        seed=seed,
+        output_dir=tempfile.mkdtemp(prefix="harness-grpo-rollout-"),
+    )
+    # trl's own trainer builds the batch; the mask_mode rewrite is the same function the broken-mask trainer uses.
+    trainer = _grpo_trainer_class("correct")(
+        model=model,
+        reward_funcs=list(reward_funcs),
+        args=args,
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+        tools=list(tools) if tools else None,
+    )
+    output = dict(trainer._generate_and_score_completions([row for row in rows for _ in range(num_generations)]))
+    trl_tool_mask = output.get("tool_mask")
+    if mask_mode != "correct":
+        if trl_tool_mask is None:
+            raise ValueError(f"mask_mode={mask_mode!r} needs a tool-calling run (tools=...)")
+        output["tool_mask"] = _break_tool_mask(trl_tool_mask, output["completion_mask"], mask_mode)
+    completion_mask = output["completion_mask"]
+    loss_mask = completion_mask if output.get("tool_mask") is None else completion_mask * output["tool_mask"]
+    lengths = completion_mask.sum(1).tolist()
+    return {
+        "completion_ids": [ids[: int(n)].tolist() for ids, n in zip(output["completion_ids"], lengths)],
+        "loss_mask": [m[: int(n)].tolist() for m, n in zip(loss_mask, lengths)],
+        "tool_mask": None if trl_tool_mask is None else [m[: int(n)].tolist() for m, n in zip(trl_tool_mask, lengths)],
+        "advantages": output["advantages"].tolist(),
+    }

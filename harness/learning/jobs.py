@@ -1,0 +1,175 @@
+"""Learning-signal jobs: SFT warm-up, then GRPO under several conditions and seeds; statistics and reports.
+
+Conditions:
+  ``correct``          trl's own masks and the answer reward.
+  ``random_reward``    control: GRPO on seeded noise (the answer reward is still measured, with weight 0).
+  ``post_tool_masked`` control (tool task): the assistant's answer after the tool result is never trained.
+  ``tool_only``        control (tool task): only the tool-result tokens are trained.
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+
+from harness.learning.rewards import AnswerReward, RandomReward
+from harness.learning.setup import fresh_model, get_task, task_tokenizer
+from harness.learning.sizes import LearningSize, get_size
+from harness.learning.statistics import learning_signal_verdict, summarize
+from harness.learning.tasks import Task
+
+MAX_COMPLETION_LENGTH = {"copy": 20, "lookup": 48}
+
+
+@dataclass
+class RunResult:
+    condition: str
+    seed: int
+    reward: list[float]
+    exact: list[float]
+    tool_calls: list[float]
+    loss: list[float]
+    seconds: float
+    completion_length: list[float] = field(default_factory=list)
+
+
+def load_model_and_tokenizer(task: Task, size: LearningSize, seed: int, model_path: str | None = None):
+    """The tiny task model and tokenizer, or (``--harness-model``) a real model and its own tokenizer."""
+    if model_path is None:
+        tokenizer = task_tokenizer()
+        return fresh_model(tokenizer, size, seed), tokenizer
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch.manual_seed(seed)
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32)
+    return model, tokenizer
+
+
+def warm_up(task: Task, size: LearningSize, seed: int, model_path: str | None = None):
+    """(model, tokenizer, SFT loss per step) after the SFT warm-up with assistant-only loss."""
+    from harness.adapters.trl import run_sft
+
+    model, tokenizer = load_model_and_tokenizer(task, size, seed, model_path)
+    rows = task.sft_rows(size.sft_steps * size.sft_batch_size, seed, wrong_fraction=0.5)
+    log = run_sft(
+        model,
+        tokenizer,
+        rows,
+        steps=size.sft_steps,
+        batch_size=size.sft_batch_size,
+        learning_rate=size.sft_learning_rate,
+        seed=seed,
+        output_dir=tempfile.mkdtemp(prefix="harness-sft-"),
+    )
+    return model, tokenizer, [entry["loss"] for entry in log]
+
+
+def grpo_condition(task: Task, condition: str, seed: int, size: LearningSize, model, tokenizer) -> RunResult:
+    """Train ``model`` (in place) with GRPO under ``condition``; the per-step curves of the answer reward."""
+    from harness.adapters.trl import run_grpo
+
+    measure = AnswerReward()
+    if condition == "random_reward":
+        reward_funcs, weights = [RandomReward(seed), measure], [1.0, 0.0]
+    else:
+        reward_funcs, weights = [measure], None
+    mask_mode = condition if condition in ("post_tool_masked", "tool_only") else "correct"
+    start = time.perf_counter()
+    log = run_grpo(
+        model,
+        tokenizer,
+        task.prompts(size.grpo_steps * size.prompts_per_step * 2, seed),
+        reward_funcs,
+        reward_weights=weights,
+        tools=task.tools or None,
+        mask_mode=mask_mode,
+        steps=size.grpo_steps,
+        prompts_per_step=size.prompts_per_step,
+        num_generations=size.num_generations,
+        learning_rate=size.grpo_learning_rate,
+        max_completion_length=MAX_COMPLETION_LENGTH[task.name],
+        seed=seed,
+        output_dir=tempfile.mkdtemp(prefix="harness-grpo-"),
+    )
+    return RunResult(
+        condition=condition,
+        seed=seed,
+        reward=[h["reward"] for h in measure.history],
+        exact=[h["exact"] for h in measure.history],
+        tool_calls=[h["tool_calls"] for h in measure.history],
+        loss=[float(entry["loss"]) for entry in log],
+        completion_length=[float(entry.get("completions/mean_length", 0.0)) for entry in log],
+        seconds=time.perf_counter() - start,
+    )
+
+
+def loss_report(task: Task, model, tokenizer, n: int = 8) -> dict:
+    """Loss distribution by role on a batch from SFTTrainer's real collator."""
+    from harness.adapters.trl import sft_collated_batch
+    from harness.learning.loss_stats import loss_distribution
+
+    batch = sft_collated_batch(tokenizer, task.sft_rows(n, seed=4242, wrong_fraction=0.0), model)
+    return loss_distribution(model, tokenizer, batch)
+
+
+def run_learning_job(
+    task: str | Task,
+    conditions: tuple[str, ...],
+    size: str | LearningSize = "cpu",
+    *,
+    report_dir=None,
+    model_path: str | None = None,
+    name: str | None = None,
+) -> dict:
+    """Warm up once per seed, run GRPO for each condition from a copy of the warmed-up model, summarise the
+    learning signal (``correct`` vs the controls) and write ``<name>.json`` / ``<name>.png`` to ``report_dir``."""
+    task, size = get_task(task), get_size(size)
+    name = name or f"learning_{task.name}_{size.name}"
+    runs: list[RunResult] = []
+    warmups = {}
+    for seed in size.seeds:
+        model, tokenizer, sft_loss = warm_up(task, size, seed, model_path)
+        warmups[seed] = {"sft_loss": sft_loss, "loss_distribution": loss_report(task, model, tokenizer)}
+        for condition in conditions:
+            runs.append(grpo_condition(task, condition, seed, size, copy.deepcopy(model), tokenizer))
+    summaries = {
+        c: summarize(c, [r.reward for r in runs if r.condition == c], size.window) for c in conditions
+    }
+    verdict = None
+    if "correct" in summaries:
+        controls = [s for c, s in summaries.items() if c != "correct"]
+        verdict = learning_signal_verdict(summaries["correct"], controls, size.margin)
+    summary = {
+        "job": name,
+        "task": task.name,
+        "size": asdict(size),
+        "model": model_path or "tiny (random init from config)",
+        "warmups": {str(k): v for k, v in warmups.items()},
+        "runs": [asdict(r) for r in runs],
+        "signal": {c: s.to_dict() for c, s in summaries.items()},
+        "verdict": verdict,
+    }
+    if report_dir is not None:
+        from harness.learning.reports import plot_curves, write_json
+
+        summary["report_json"] = str(write_json(report_dir, name, summary))
+        summary["report_png"] = str(plot_curves(report_dir, name, [asdict(r) for r in runs]))
+    return summary
+
+
+def train_single_step_model(seed: int = 0, size: str | LearningSize = "cpu", model_path: str | None = None):
+    """A model trained on the single-step ``copy`` task (SFT warm-up then GRPO): ``(model, tokenizer, task)``.
+
+    ``task.prompts(n, seed)`` gives prompts with their ``answer``; the reward is ``harness.learning.rewards``'s
+    ``digit_credit(extract_answer(text), answer)``.
+    """
+    task, size = get_task("copy"), get_size(size)
+    model, tokenizer, _ = warm_up(task, size, seed, model_path)
+    grpo_condition(task, "correct", seed, size, model, tokenizer)
+    return model, tokenizer, task

@@ -1,0 +1,110 @@
+"""The learning-signal tasks: prompts with known answers, SFT warm-up conversations, and tools.
+
+* ``copy``: single step, GSM8K-shaped (question -> short reasoning -> ``<answer>N</answer>``); the answer is the
+  3-digit number in the question.
+* ``lookup``: multi step; the model must call the tool ``lookup(key)`` (a fixed random table, strict: a wrong key
+  returns ``unknown``) through GRPO's real tool loop, then copy the tool's result into ``<answer>N</answer>``.
+
+The SFT warm-up teaches the format, with a fraction of deliberately wrong answers (random digits) so that the model
+starts GRPO well below perfect accuracy and GRPO has room to show a rise.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+TABLE_SEED = 1234
+
+
+def _lookup_table() -> dict[str, str]:
+    rng = random.Random(TABLE_SEED)
+    return {f"{k:02d}": f"{rng.randrange(100, 1000)}" for k in range(100)}
+
+
+LOOKUP_TABLE = _lookup_table()
+
+
+def lookup(key: str) -> str:
+    """Look up the value stored under a two-digit key.
+
+    Args:
+        key: The two-digit key to look up, for example "07".
+    """
+    return LOOKUP_TABLE.get(str(key).strip(), "unknown")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task: how to make prompts, warm-up conversations and the reference answer."""
+
+    name: str
+    tools: list[Callable] = field(default_factory=list)
+    digits: int = 1  # digits of the number to copy (copy task)
+
+    def _number(self, rng: random.Random) -> str:
+        low = 10 ** (self.digits - 1) if self.digits > 1 else 0
+        return f"{rng.randrange(low, 10**self.digits)}"
+
+    # ---- examples -------------------------------------------------------------------------------------------
+    def example(self, rng: random.Random) -> dict:
+        """One example: ``prompt`` (chat messages), ``answer`` (the reference string) and ``key``."""
+        if self.name == "copy":
+            number = self._number(rng)
+            return {"prompt": [{"role": "user", "content": f"Copy the number {number}."}], "answer": number, "key": number}
+        key = f"{rng.randrange(100):02d}"
+        return {
+            "prompt": [{"role": "user", "content": f"Look up key {key} and report its value."}],
+            "answer": LOOKUP_TABLE[key],
+            "key": key,
+        }
+
+    def prompts(self, n: int, seed: int) -> list[dict]:
+        rng = random.Random(f"{self.name}-prompts-{seed}")
+        return [self.example(rng) for _ in range(n)]
+
+    # ---- SFT warm-up ----------------------------------------------------------------------------------------
+    def conversation(self, example: dict, answer: str) -> list[dict]:
+        """The full conversation for ``example`` whose final answer is ``answer`` (right or wrong)."""
+        final = {"role": "assistant", "content": f"The value is {answer}. <answer>{answer}</answer>"}
+        if self.name == "copy":
+            final["content"] = f"The number is {answer}. <answer>{answer}</answer>"
+            return [*example["prompt"], final]
+        call = {"type": "function", "function": {"name": "lookup", "arguments": {"key": example["key"]}}}
+        return [
+            *example["prompt"],
+            {"role": "assistant", "content": "", "tool_calls": [call]},
+            {"role": "tool", "name": "lookup", "content": lookup(example["key"])},
+            final,
+        ]
+
+    def sft_rows(self, n: int, seed: int, wrong_fraction: float = 0.5) -> list[dict]:
+        """Conversational SFT rows ``{"messages", "tools"}``; ``wrong_fraction`` of them end in random digits."""
+        rng = random.Random(f"{self.name}-sft-{seed}")
+        rows = []
+        for _ in range(n):
+            example = self.example(rng)
+            answer = example["answer"]
+            if rng.random() < wrong_fraction:
+                answer = self._number(rng) if self.name == "copy" else f"{rng.randrange(100, 1000)}"
+            rows.append({"messages": self.conversation(example, answer), "tools": self.tool_schemas_json()})
+        return rows
+
+    def tool_schemas_json(self) -> str | None:
+        """Tool schemas as JSON (trl's SFT tokenization reads a JSON string), or None without tools."""
+        if not self.tools:
+            return None
+        from transformers.utils import get_json_schema
+
+        return json.dumps([get_json_schema(tool) for tool in self.tools])
+
+    def tokenizer_corpus(self, render: Callable[[list[dict], str | None], str], n: int = 400) -> list[str]:
+        """Rendered warm-up conversations, to train the task tokenizer's merges on."""
+        return [render(row["messages"], row["tools"]) for row in self.sft_rows(n, seed=10_000, wrong_fraction=0.5)]
+
+
+COPY = Task("copy")
+LOOKUP = Task("lookup", tools=[lookup])
+TASKS = {"copy": COPY, "lookup": LOOKUP}
