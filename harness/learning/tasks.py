@@ -1,7 +1,7 @@
 """The learning-signal tasks: prompts with known answers, SFT warm-up conversations, and tools.
 
 * ``copy``: single step, GSM8K-shaped (question -> short reasoning -> ``<answer>N</answer>``); the answer is the
-  3-digit number in the question.
+  number in the question (``digits`` long, 1 by default).
 * ``lookup``: multi step; the model must call the tool ``lookup(key)`` (a fixed random table, strict: a wrong key
   returns ``unknown``) through GRPO's real tool loop, then copy the tool's result into ``<answer>N</answer>``.
 
