@@ -23,6 +23,10 @@ How it works, for a conversation ``M`` rendered by the tokenizer's chat template
    turn is reported as a ``history_rewrite`` hazard naming the sampled and the rendered tokens:
    the tokens trained there are not the tokens the model sampled.
 
+What the oracle cannot see: a template that drops text even from the turn being sampled
+(DeepSeek-R1 keeps only what follows ``</think>`` in every turn) renders the same text at sampling
+time and in history, so no ``history_rewrite`` is reported; the turn is judged as rendered.
+
 Tokens are mapped to characters through the tokenizer's offsets. A token that covers both
 generated and non-generated characters is a ``straddle`` hazard and is accepted either way.
 Content that spells a control token (``<|im_end|>`` inside a user message) is a ``control_string``
@@ -37,7 +41,7 @@ import copy
 import dataclasses
 import enum
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,6 +267,7 @@ class _Sampled:
     end: int  # end of the emitted text in F_i (after the stop token)
     full: str  # F_i
     tail_after_text: str  # F_i from the turn's last content character to ``end``
+    lead_in: Callable[[], str | None]  # F_i from the previous message's last character to ``start``
 
 
 def _common_prefix_length(a: str, b: str, stop_strings: Sequence[str]) -> int:
@@ -331,7 +336,15 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs) 
         end=end,
         full=full,
         tail_after_text=full[text_end:end],
+        lead_in=functools.partial(_lead_in, tokenizer, messages, tools, i, full, start, template_kwargs),
     )
+
+
+def _lead_in(tokenizer, messages, tools, i, full, start, template_kwargs) -> str | None:
+    if i == 0:
+        return None
+    region = _text_region(tokenizer, messages[: i + 1], i - 1, tools, template_kwargs, full)
+    return full[region[1] : start] if region is not None and region[1] <= start else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -357,23 +370,24 @@ def _located_by_prefix(text: str, sampled: _Sampled) -> TurnSpan | None:
     )
 
 
+def _text_region(tokenizer, messages, k, tools, template_kwargs, rendered) -> tuple[int, int] | None:
+    """The region of ``rendered`` (the render of ``messages``) that message ``k``'s text occupies."""
+    region = _diff_region(rendered, _render(tokenizer, _with_twin(messages, k), tools, template_kwargs))
+    if region is not None:
+        return region
+    # Nothing to twin (empty content, no reasoning, ``{}`` arguments): anchor the message where a
+    # one-character content would be rendered, so it is not confused with a later one.
+    marked = [dict(m) for m in messages]
+    marked[k]["content"] = (messages[k].get("content") or "") + "7"
+    try:
+        region = _diff_region(rendered, _render(tokenizer, marked, tools, template_kwargs))
+    except Exception:
+        return None
+    return (region[0], region[0]) if region is not None else None
+
+
 def _message_regions(tokenizer, messages, tools, text, template_kwargs) -> list[tuple[int, int] | None]:
-    regions = []
-    for k in range(len(messages)):
-        twin = _render(tokenizer, _with_twin(messages, k), tools, template_kwargs)
-        region = _diff_region(text, twin)
-        if region is None:
-            # Nothing to twin (empty content, no reasoning, ``{}`` arguments): anchor the message
-            # where a one-character content would be rendered, so it is not confused with a later one.
-            marked = [dict(m) for m in messages]
-            marked[k]["content"] = (messages[k].get("content") or "") + "7"
-            try:
-                region = _diff_region(text, _render(tokenizer, marked, tools, template_kwargs))
-            except Exception:
-                region = None
-            if region is not None:
-                region = (region[0], region[0])
-        regions.append(region)
+    regions = [_text_region(tokenizer, messages, k, tools, template_kwargs, text) for k in range(len(messages))]
     previous_end = 0
     for k, region in enumerate(regions):
         if region is None:
@@ -392,12 +406,18 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
     hi = min((r[0] for r in regions[i + 1 :] if r is not None), default=len(text))
     region = regions[i]
     search_end = region[0] if region is not None else hi
-    if not sampled.header:
-        raise OracleError(f"message {i}: the template writes no assistant header to find the turn by")
-    at = text.rfind(sampled.header, lo, search_end)
-    if at < 0:
-        raise OracleError(f"message {i}: assistant header {sampled.header!r} not found where the turn is rendered")
-    start = at + len(sampled.header)
+    if sampled.header:
+        at = text.rfind(sampled.header, lo, search_end)
+        if at < 0:
+            raise OracleError(f"message {i}: assistant header {sampled.header!r} not found where the turn is rendered")
+        start = at + len(sampled.header)
+    else:
+        # No header (Llama-2's "[/INST] answer"): the turn starts after the text the template
+        # writes between the previous message's last character and the turn, as sampled.
+        lead_in = sampled.lead_in()
+        if lead_in is None or i == 0 or regions[i - 1] is None or not text.startswith(lead_in, regions[i - 1][1]):
+            raise OracleError(f"message {i}: the template writes no assistant header to find the rewritten turn by")
+        start = regions[i - 1][1] + len(lead_in)
     text_end = region[1] if region is not None else start
     if text.startswith(sampled.tail_after_text, text_end) and sampled.stop is not None:
         end = text_end + len(sampled.tail_after_text)
@@ -434,7 +454,7 @@ def _control_string_hazards(tokenizer, messages, stop_strings) -> list[Hazard]:
                     "control_string",
                     k,
                     f"{message['role']} text spells control token(s) {', '.join(spelled)}; the tokenizer encodes "
-                    "them as the real control tokens, so the model sees a turn boundary that the template did not write",
+                    "them as the control token ids, not as text (the oracle still ends turns where the template does)",
                 )
             )
     return hazards
