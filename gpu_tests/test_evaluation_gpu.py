@@ -66,3 +66,33 @@ def test_gsm8k_on_harness_model(harness_model, harness_report_dir):
     write_summary(harness_report_dir, "gsm8k_harness_model_gpu", {"model": harness_model, **result.summary()})
     assert result.num_items == len(rows)
     assert result.num_extracted >= 0.5 * len(rows), "most completions should contain a number"
+
+
+def test_grpo_trained_model_through_verifiers(harness_model, harness_report_dir, tmp_path):
+    """harness.learning's GRPO-trained ``copy`` model (GPU size; the CPU size does not train long
+    enough to learn, see tests/learning/test_jobs.py) vs its untrained start, evaluated through
+    the verifiers environment on the loopback server: the trained one must score higher, and the
+    environment's reward must agree with the learning job's own exactness criterion."""
+    from harness.adapters.verifiers import evaluate_exact_match
+    from harness.evaluation.chat_server import serve_chat_model
+    from harness.learning.jobs import load_model_and_tokenizer, train_single_step_model
+    from harness.learning.rewards import digit_credit, extract_answer
+    from harness.learning.sizes import get_size
+
+    trained, tokenizer, task = train_single_step_model(seed=0, size="gpu", model_path=harness_model)
+    untrained, _ = load_model_and_tokenizer(task, get_size("gpu"), 0, harness_model)
+    untrained = untrained.to(next(trained.parameters()).device)
+    rows = [{"prompt": r["prompt"], "answer": r["answer"]} for r in task.prompts(64, 999)]
+    results = {}
+    for name, model in (("untrained", untrained), ("trained", trained)):
+        model.eval()
+        with serve_chat_model(model, tokenizer, model_name=f"copy-{name}") as base_url:
+            results[name] = evaluate_exact_match(rows, base_url=base_url, model=f"copy-{name}",
+                                                 output_dir=tmp_path / name, max_tokens=32, match="answer_tag")
+    write_summary(harness_report_dir, "verifiers_grpo_copy_model_gpu", {k: v.summary() for k, v in results.items()})
+    answers = {str(r["prompt"][-1]["content"]): r["answer"] for r in rows}
+    for result in results.values():
+        assert result.num_errors == 0 and result.num_rollouts == len(rows)
+        for reward, reply, prompt in zip(result.rewards, result.replies, result.prompts):
+            assert reward == float(digit_credit(extract_answer(reply), answers[prompt]) == 1.0), reply
+    assert results["trained"].mean_reward > results["untrained"].mean_reward, results["trained"].replies[:8]
