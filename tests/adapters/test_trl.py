@@ -10,6 +10,9 @@ from __future__ import annotations
 import pytest
 
 from harness.adapters.transformers import encode_with_offsets, render
+from harness.check import check_masker, judge
+from harness.oracle import Policy
+from harness.strategies import conversations_for
 
 CONVERSATION = [
     {"role": "user", "content": "What is 17 + 25?"},
@@ -135,3 +138,78 @@ def test_masker_raises_for_template_trl_cannot_patch(load_tokenizer_or_skip):
     plain = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
     with pytest.raises(ValueError, match="refused the chat template"):
         sft_trainer_masker(tokenizer, chat_template=plain)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Property tests: trl's SFT data path through harness.check_masker, on every template trl accepts.
+# The tokenizer handed to check_masker carries the template trl actually renders with (it swaps in its
+# *_training.jinja variant), as the contract requires.
+# ---------------------------------------------------------------------------------------------------------------
+
+# trl's training templates close {% generation %} after the "\n" that follows the stop token: a documented
+# convention (Policy.train_glue_after_stop), not a bug.
+TRL_CONVENTION = Policy(train_glue_after_stop=True)
+PROPERTY_EXAMPLES = 8
+
+
+def _judged_tokenizer(tokenizer, masker):
+    import copy
+
+    judged = copy.deepcopy(tokenizer)
+    judged.chat_template = masker.chat_template_used
+    return judged
+
+
+# Examples per template: each call runs datasets.map, whose fingerprint pickles the tokenizer (about 7 s
+# for Gemma's 256k vocabulary), so Gemma gets fewer.
+@pytest.mark.parametrize("name, examples", [("qwen3", PROPERTY_EXAMPLES), ("gemma-2-it", 3)])
+def test_sft_data_path_properties(maskers, name, examples):
+    tokenizer, masker = maskers(name)
+    report = check_masker(
+        masker, _judged_tokenizer(tokenizer, masker), max_examples=examples, policy=TRL_CONVENTION,
+        conversations=conversations_for(_judged_tokenizer(tokenizer, masker), tools=False),
+    )
+    assert report.passed, str(report)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="trl bug: qwen2_5_training.jinja opens {% generation %} before the '\\n' (id 198) that ends the "
+    "'<|im_start|>assistant\\n' generation prompt, so that prompt token is trained in every assistant turn",
+)
+def test_sft_data_path_properties_qwen25(maskers):
+    tokenizer, masker = maskers("qwen2.5-instruct")
+    judged = _judged_tokenizer(tokenizer, masker)
+    report = check_masker(masker, judged, max_examples=PROPERTY_EXAMPLES, policy=TRL_CONVENTION,
+                          conversations=conversations_for(judged, tools=False))
+    assert report.passed, str(report)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="datasets/trl bug: building the conversational dataset unifies the Arrow schema of tool-call "
+    "arguments across turns, so a call with arguments {} is rendered as {\"a\": null} (tokens ' {\"', 'a', "
+    "'\":', ' null' instead of ' {}'): the trained tool call is not the one in the conversation",
+)
+def test_sft_data_path_keeps_tool_call_arguments(maskers):
+    tokenizer, masker = maskers("qwen2.5-instruct")
+    tools = [{"type": "function", "function": {"name": "get_weather", "description": "w",
+              "parameters": {"type": "object", "properties": {"a": {"type": "string"}}}}}]
+    messages = [{"role": "user", "content": "x"}]
+    for n, arguments in enumerate([{}, {"a": ""}]):
+        call_id = f"call_{n}"
+        messages += [
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": call_id, "type": "function", "function": {"name": "get_weather", "arguments": arguments}}]},
+            {"role": "tool", "tool_call_id": call_id, "name": "get_weather", "content": "r"},
+        ]
+    messages.append({"role": "assistant", "content": "done"})
+    _, failures = judge(masker, _judged_tokenizer(tokenizer, masker), messages, tools, policy=TRL_CONVENTION)
+    assert not [f for f in failures if f.property == "input_ids_match_rendering"], failures[0]
+
+
+def test_llama31_template_is_refused_by_trl(load_tokenizer_or_skip):
+    from harness.adapters.trl import sft_trainer_masker
+
+    with pytest.raises(ValueError, match="refused the chat template of 'llama-3.1-instruct'"):
+        sft_trainer_masker(load_tokenizer_or_skip("llama-3.1-instruct"))
