@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.conversation import validate_conversation
 from harness.masker_output import MaskerOutputError, normalize_output
 from harness.oracle import Expect, Hazard, Oracle, OracleError, Policy, build_oracle
 from harness.properties import Violation, violations
@@ -115,7 +116,11 @@ def judge(
     policy: Policy = Policy(),
     template_kwargs: Mapping[str, Any] | None = None,
 ) -> tuple[Oracle, list[Failure]]:
-    """Run the masker on one conversation and judge every property. Raises OracleError if the oracle cannot."""
+    """Run the masker on one conversation and judge every property.
+
+    Raises ConversationError for a malformed conversation, OracleError if the oracle cannot judge it.
+    """
+    validate_conversation(messages, tools)
     messages = [dict(m) for m in messages]
     tools = [dict(t) for t in tools] if tools else None
     oracle = build_oracle(tokenizer, messages, tools, policy=policy, template_kwargs=template_kwargs)

@@ -30,21 +30,22 @@ class MaskerOutput:
 
 def _as_int_list(value: Any, key: str) -> list[int]:
     if hasattr(value, "tolist") and not isinstance(value, list):
-        shape = getattr(value, "shape", None)
-        if shape is not None and len(shape) != 1:
-            raise MaskerOutputError(f"{key} must be 1-D, got shape {tuple(shape)}")
         value = value.tolist()
     if not isinstance(value, (list, tuple)):
         raise MaskerOutputError(f"{key} must be a list of ints or a 1-D tensor, got {type(value).__name__}")
+    if len(value) == 1 and isinstance(value[0], (list, tuple)):
+        value = value[0]  # a batch of one ([1, n], as return_tensors="pt" gives) is unambiguous
     out = []
     for position, item in enumerate(value):
+        if hasattr(item, "item") and not isinstance(item, (list, tuple)):
+            item = item.item()
+        if isinstance(item, float) and item.is_integer():
+            item = int(item)
         if isinstance(item, bool) or not isinstance(item, int):
-            if hasattr(item, "item") and not isinstance(item, (list, tuple)):
-                item = item.item()
             if isinstance(item, bool):
                 item = int(item)
-            if not isinstance(item, int):
-                raise MaskerOutputError(f"{key}[{position}] is {item!r}, not an int")
+            else:
+                raise MaskerOutputError(f"{key}[{position}] is {item!r}, not an int (input_ids and labels must be 1-D)")
         out.append(int(item))
     return out
 

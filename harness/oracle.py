@@ -54,6 +54,10 @@ class OracleError(RuntimeError):
     """The oracle cannot locate a turn: the template's rendering is outside what it understands."""
 
 
+class TemplateRenderError(OracleError):
+    """The chat template itself raises on the conversation (or on one of its prefixes)."""
+
+
 class Expect(enum.Enum):
     TRAIN = "train"
     SKIP = "skip"
@@ -151,7 +155,10 @@ class Oracle:
 
 
 def _render(tokenizer, messages, tools, template_kwargs, *, generation_prompt: bool = False) -> str:
-    return hf.render(tokenizer, messages, tools, add_generation_prompt=generation_prompt, **template_kwargs)
+    try:
+        return hf.render(tokenizer, messages, tools, add_generation_prompt=generation_prompt, **template_kwargs)
+    except Exception as error:  # the template's own limit: not something a masker can be judged on
+        raise TemplateRenderError(f"the chat template cannot render this conversation: {type(error).__name__}: {error}") from error
 
 
 def _twin_text(text: str) -> str:

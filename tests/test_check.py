@@ -108,7 +108,8 @@ def test_masker_that_raises_is_a_failure(load_tokenizer_or_skip):
         ({"input_ids": [1, 2], "labels": [1]}, "same length"),
         ({"input_ids": [1, 2]}, "neither labels nor a mask"),
         ({"input_ids": [1, 2], "loss_mask": [0, 2]}, "only 0 and 1"),
-        ({"input_ids": [[1, 2]], "labels": [1, 2]}, "not an int"),
+        ({"input_ids": [[1, 2], [3, 4]], "labels": [1, 2]}, "not an int"),
+        ({"input_ids": [1, 2], "labels": [1.5, 2]}, "not an int"),
     ],
 )
 def test_bad_masker_output_is_named(output, problem):
@@ -116,6 +117,22 @@ def test_bad_masker_output_is_named(output, problem):
 
     with pytest.raises(MaskerOutputError, match=problem):
         normalize_output(output)
+
+
+def test_batch_of_one_and_float_masks_are_accepted():
+    from harness.masker_output import normalize_output
+
+    out = normalize_output({"input_ids": [[5, 6, 7]], "loss_mask": [[0.0, 1.0, 1.0]]})
+    assert out.input_ids == [5, 6, 7] and out.trained == [False, True, True]
+
+
+def test_judge_names_a_malformed_conversation(load_tokenizer_or_skip):
+    from harness.conversation import ConversationError
+
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    masker = maskers.correct_masker(tokenizer, "<|im_end|>")
+    with pytest.raises(ConversationError, match="message 1: tool message answers no call"):
+        judge(masker, tokenizer, [{"role": "user", "content": "x"}, {"role": "tool", "content": "r"}])
 
 
 def test_bad_arguments_are_rejected(load_tokenizer_or_skip):
