@@ -67,3 +67,38 @@ def test_phi_conversation_end_is_a_named_convention(policy, expected, load_token
     oracle = build_oracle(tokenizer, [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}], policy=policy)
     assert oracle.text.endswith("<|endoftext|>")
     assert oracle.expected[-1] is expected
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Properties of the oracle itself, on every real template, over generated conversations.
+# ---------------------------------------------------------------------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from harness.oracle import OracleError, _stop_strings  # noqa: E402
+from harness.strategies import conversations_for  # noqa: E402
+from harness.tokenizer_registry import KNOWN_HUB_IDS  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_HUB_IDS))
+@given(data=st.data())
+def test_oracle_spans_are_ordered_and_end_at_a_stop_token(name, load_tokenizer_or_skip, data):
+    tokenizer = load_tokenizer_or_skip(name)
+    conversation = data.draw(conversations_for(tokenizer))
+    messages, tools = conversation["messages"], conversation["tools"]
+    try:
+        oracle = build_oracle(tokenizer, messages, tools)
+    except OracleError as error:  # must stay rare; surfaced so a regression is visible
+        pytest.fail(f"oracle could not judge a conversation the template renders: {error}")
+    assert [t.message_index for t in oracle.turns] == [k for k, m in enumerate(messages) if m["role"] == "assistant"]
+    stops = _stop_strings(tokenizer)
+    previous_end = 0
+    for turn in oracle.turns:
+        assert previous_end <= turn.header_ws_start <= turn.start <= turn.stop_start <= turn.end <= turn.glue_end
+        assert oracle.text[turn.stop_start : turn.end] in stops
+        previous_end = turn.glue_end
+        content = (messages[turn.message_index].get("content") or "").strip()
+        if content and not any(tag in content for tag in ("<think>", "</think>")) and not any(s in content for s in stops):
+            assert content in oracle.text[turn.start : turn.end]
+    assert Expect.TRAIN in oracle.expected

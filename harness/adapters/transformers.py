@@ -36,7 +36,8 @@ def _load_cached(path: str):
 def load_tokenizer(name_or_path: str):
     """Load a tokenizer by registry name (``qwen3``) or folder path. Raises LookupError naming the setting.
 
-    Returns a fresh copy each call so a caller may set ``chat_template`` without affecting others.
+    Returns a shallow copy each call, so a caller may set ``chat_template`` (or other attributes)
+    without affecting others; the loaded files are parsed once per process.
     """
     import copy
 
@@ -46,7 +47,7 @@ def load_tokenizer(name_or_path: str):
         if source is None:
             raise LookupError(missing_reason(name_or_path))
         path = source.path
-    tokenizer = copy.deepcopy(_load_cached(path))
+    tokenizer = copy.copy(_load_cached(path))
     tokenizer.name_or_path = os.path.basename(os.path.normpath(name_or_path))
     return tokenizer
 
