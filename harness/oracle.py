@@ -129,6 +129,7 @@ class Oracle:
     expected: list[Expect]
     stop_tokens: dict[int, list[int]]  # message index -> token indices of its stop token
     hazards: list[Hazard] = field(default_factory=list)
+    ending: tuple[int, int] = (0, 0)  # characters written only after a final assistant turn
     _tokenizer: Any = None
     _template_kwargs: dict = field(default_factory=dict)
 
@@ -147,6 +148,9 @@ class Oracle:
             for t, (a, b) in enumerate(self.offsets):
                 if a < turn.glue_end and b > turn.start:
                     roles[t] = "assistant"
+        for t, (a, b) in enumerate(self.offsets):
+            if self.ending[0] < self.ending[1] and a >= self.ending[0]:
+                roles[t] = "end"  # text the template writes after the last message
         return roles
 
 
@@ -255,10 +259,12 @@ def _message_starts(tokenizer, messages, tools, text, template_kwargs) -> list[i
             continue
         try:
             prefix = _render(tokenizer, messages[:k], tools, template_kwargs)
-        except Exception:
+        except OracleError:
             starts.append(None)
             continue
-        starts.append(len(prefix) if text.startswith(prefix) else None)
+        # Up to where the prefix render agrees with the full one (a conversation ending such as
+        # Phi's <|endoftext|> is not part of message k); approximate where history is rewritten.
+        starts.append(_common_prefix_length(prefix, text, _stop_strings(tokenizer)))
     return starts
 
 
@@ -514,7 +520,8 @@ def build_oracle(
     if messages[-1]["role"] == "assistant":
         prompt = _render(tokenizer, messages, tools, template_kwargs, generation_prompt=True)
         tail = conversation_ending(text, prompt, stop_strings)
-        ending = (len(text) - len(tail), len(text))
+        # Never inside the last turn (gpt-oss ends a final turn with <|return|>, a non-final one with <|end|>).
+        ending = (max(len(text) - len(tail), turns[-1].glue_end), len(text))
     expected = _expected_labels(text, offsets, trained_turns, policy, ending, hazards)
     stop_tokens = {
         turn.message_index: [t for t, (a, b) in enumerate(offsets) if a < turn.end and b > turn.stop_start]
@@ -531,6 +538,7 @@ def build_oracle(
         expected=expected,
         stop_tokens=stop_tokens,
         hazards=hazards,
+        ending=ending,
         _tokenizer=tokenizer,
         _template_kwargs=template_kwargs,
     )

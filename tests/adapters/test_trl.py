@@ -160,13 +160,26 @@ def _judged_tokenizer(tokenizer, masker):
     return judged
 
 
-# Examples per template: each call runs datasets.map, whose fingerprint pickles the tokenizer (about 7 s
-# for Gemma's 256k vocabulary), so Gemma gets fewer.
-@pytest.mark.parametrize("name, examples", [("qwen3", PROPERTY_EXAMPLES), ("gemma-2-it", 3)])
-def test_sft_data_path_properties(maskers, name, examples):
+# Each masker call runs datasets.map, whose fingerprint pickles the tokenizer: about 1 s for Qwen and Phi,
+# 7 s for Gemma's 256k vocabulary, so Gemma (gemma_training.jinja passes 25 examples) runs only nightly.
+@pytest.mark.parametrize(
+    "name, examples, policy",
+    [
+        ("qwen3", PROPERTY_EXAMPLES, TRL_CONVENTION),
+        ("gemma-2-it", 25, TRL_CONVENTION),
+        # phi3_5_training.jinja also trains the <|endoftext|> it writes after a final assistant turn.
+        ("phi-3.5-mini-instruct", 5, Policy(train_glue_after_stop=True, train_conversation_end=True)),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_sft_data_path_properties(maskers, name, examples, policy):
+    from hypothesis import settings
+
+    if name == "gemma-2-it" and settings.get_current_profile_name() != "thorough":
+        pytest.skip("slow (datasets hashes the 256k-token tokenizer on every call): --harness-profile thorough")
     tokenizer, masker = maskers(name)
     report = check_masker(
-        masker, _judged_tokenizer(tokenizer, masker), max_examples=examples, policy=TRL_CONVENTION,
+        masker, _judged_tokenizer(tokenizer, masker), max_examples=examples, policy=policy,
         conversations=conversations_for(_judged_tokenizer(tokenizer, masker), tools=False),
     )
     assert report.passed, str(report)
@@ -179,6 +192,25 @@ def test_sft_data_path_properties(maskers, name, examples):
 )
 def test_sft_data_path_properties_qwen25(maskers):
     tokenizer, masker = maskers("qwen2.5-instruct")
+    judged = _judged_tokenizer(tokenizer, masker)
+    report = check_masker(masker, judged, max_examples=PROPERTY_EXAMPLES, policy=TRL_CONVENTION,
+                          conversations=conversations_for(judged, tools=False))
+    assert report.passed, str(report)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("gpt-oss-20b", marks=pytest.mark.xfail(strict=True, reason=(
+            "trl bug: gptoss_training.jinja opens {% generation %} before the '<|start|>' (200006) 'assistant' "
+            "(173781) header that the generation prompt writes, so both are trained in every assistant turn"))),
+        pytest.param("deepseek-r1-distill-qwen-1.5b", marks=pytest.mark.xfail(strict=True, reason=(
+            "trl bug: deepseek_r1_distill_training.jinja puts the '<｜Assistant｜>' (151645) role token, which the "
+            "generation prompt writes, inside {% generation %}, so it is trained in every assistant turn"))),
+    ],
+)
+def test_sft_data_path_properties_header_bugs(maskers, name):
+    tokenizer, masker = maskers(name)
     judged = _judged_tokenizer(tokenizer, masker)
     report = check_masker(masker, judged, max_examples=PROPERTY_EXAMPLES, policy=TRL_CONVENTION,
                           conversations=conversations_for(judged, tools=False))
