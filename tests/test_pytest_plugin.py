@@ -1,0 +1,69 @@
+"""The pytest plugin: markers, skips, the no-tokenizer guard, and a light import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from harness import pytest_plugin, tokenizer_registry
+
+pytest_plugins = ["pytester"]
+
+
+def test_loading_the_plugin_imports_neither_torch_nor_transformers():
+    code = "import sys, harness, harness.pytest_plugin; print(sorted({'torch', 'transformers', 'trl'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_unmarked_tests_count_as_cpu_and_gpu_tests_skip_without_cuda(pytester, monkeypatch):
+    monkeypatch.setattr(pytest_plugin, "_cuda_available", lambda: False)
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_plain():
+            pass
+
+        @pytest.mark.gpu
+        def test_needs_gpu():
+            raise AssertionError("must not run")
+        """
+    )
+    result = pytester.runpytest_inprocess("-m", "cpu", "-p", "harness.pytest_plugin", "-p", "no:harness")
+    result.assert_outcomes(passed=1, deselected=1)
+    result = pytester.runpytest_inprocess("-m", "gpu", "-rs", "-p", "harness.pytest_plugin", "-p", "no:harness")
+    result.assert_outcomes(skipped=1, deselected=1)
+    result.stdout.fnmatch_lines(["*torch sees no CUDA device*"])
+
+
+def test_ci_fails_loudly_when_no_tokenizer_is_found(monkeypatch):
+    monkeypatch.setattr(tokenizer_registry, "available_tokenizers", lambda: [])
+
+    class Config:
+        @staticmethod
+        def getoption(name):
+            return True
+
+    class Session:
+        config = Config()
+
+    with pytest.raises(pytest.UsageError, match="no tokenizer found at all.*HARNESS_TOKENIZERS_DIR"):
+        pytest_plugin.pytest_sessionstart(Session())
+
+
+def test_missing_tokenizer_reason_names_the_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv(tokenizer_registry.ENV_VAR, str(tmp_path))
+    assert tokenizer_registry.find_tokenizer("no-such-tokenizer") is None
+    reason = tokenizer_registry.missing_reason("no-such-tokenizer")
+    assert "no-such-tokenizer" in reason and tokenizer_registry.ENV_VAR in reason and str(tmp_path) in reason
+
+
+def test_setting_is_searched_first(monkeypatch, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "tokenizer_config.json").write_text("{}")
+    monkeypatch.setenv(tokenizer_registry.ENV_VAR, str(tmp_path))
+    assert tokenizer_registry.find_tokenizer("mine").path == str(folder)
+    assert "mine" in tokenizer_registry.available_tokenizers()
