@@ -145,7 +145,7 @@ def _check_control_strings(control_strings: Any) -> tuple[str, ...]:
     bad = [s for s in control_strings if not isinstance(s, str) or not s]
     if bad:
         raise InvalidArgument(f"control_strings must be non-empty strings, got {bad!r}")
-    return tuple(sorted(set(control_strings)))
+    return tuple(dict.fromkeys(control_strings))  # order kept: the first ones are drawn most often
 
 
 def _check_capabilities(capabilities: Any) -> TemplateCapabilities:
@@ -184,7 +184,10 @@ def texts(*, max_size: int = 4000, control_strings: Sequence[str] = (), hard: bo
     controls = _check_control_strings(control_strings)
     if not hard:
         return _PLAIN.map(lambda s: s[:max_size])
-    piece = st.one_of(_PLAIN, st.sampled_from(NON_ASCII), *([st.sampled_from(controls)] if controls else []))
+    # The first few control strings (control_strings_for lists the template's own turn-ending tokens
+    # first) are drawn half the time: a stop token spelled inside content is the case that matters.
+    control = st.one_of(st.sampled_from(controls[:3]), st.sampled_from(controls)) if controls else None
+    piece = st.one_of(_PLAIN, st.sampled_from(NON_ASCII), *([control] if controls else []))
     mixed = st.lists(piece, min_size=1, max_size=4).map(" ".join)
     padded = st.tuples(
         st.sampled_from([" ", "\n", "  \n", "\t", "\n\n"]), mixed, st.sampled_from(["", " ", "\n", "\n\n "])
@@ -192,7 +195,7 @@ def texts(*, max_size: int = 4000, control_strings: Sequence[str] = (), hard: bo
     hard_cases = [st.just(""), mixed, padded]
     if controls:
         # A control string glued to words, as a model (or a scraped document) might write it.
-        hard_cases.append(st.tuples(_PLAIN, st.sampled_from(controls), _PLAIN).map("".join))
+        hard_cases.append(st.tuples(_PLAIN, control, _PLAIN).map("".join))
     if max_size >= 1000:
         long_text = st.tuples(mixed, st.integers(200, 600)).map(lambda p: ((p[0] or "x") + "\n") * p[1])
         hard_cases.append(long_text)
@@ -331,8 +334,10 @@ def _assistant_turns(draw, caps, tools, calls, first_id, text, reasoning) -> dic
     message["content"] = caps.tool_call_content
     if caps.tool_call_text and draw(st.booleans()):
         message["content"] = draw(text)
+    hard_arguments = draw(st.booleans())  # non-ASCII, whitespace-padded strings in arguments half the time
     message["tool_calls"] = draw(
-        tool_calls(tools=tools or TOOL_SCHEMAS, max_calls=max_calls, first_id=first_id, id_format=caps.tool_call_id)
+        tool_calls(tools=tools or TOOL_SCHEMAS, max_calls=max_calls, first_id=first_id, id_format=caps.tool_call_id,
+                   hard_text=hard_arguments)
     )
     if reasoning and caps.reasoning_field and caps.reasoning_with_tool_calls and not message["content"] and draw(st.booleans()):
         message[caps.reasoning_field] = draw(text)
@@ -393,7 +398,13 @@ def _conversations(draw, max_turns, tools, caps, controls, reasoning, hard_text)
             next_id += len(turn["tool_calls"])
             messages.append(turn)
             messages.extend(_tool_results(draw, turn["tool_calls"], text))
-        messages.append(draw(assistant_turns(calls=False, **options)))
+        answer = draw(assistant_turns(calls=False, **options))
+        # Answers often repeat the question or copy a tool's result verbatim: the same text then
+        # appears in a non-assistant message first (where a masker that searches for it lands).
+        earlier = [m["content"] for m in messages if m["role"] in ("user", "tool") and m["content"].strip()]
+        if earlier and draw(st.integers(0, 3)) == 0:
+            answer["content"] = draw(st.sampled_from(earlier))
+        messages.append(answer)
     return {"messages": messages, "tools": list(schemas) if schemas else None}
 
 
@@ -406,11 +417,15 @@ def control_strings_for(tokenizer) -> tuple[str, ...]:
 
     sample = [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]
     try:
-        rendered = render(tokenizer, sample) + render(tokenizer, sample[:1], add_generation_prompt=True)
+        rendered = render(tokenizer, sample)
+        prompt = render(tokenizer, sample[:1], add_generation_prompt=True)
     except Exception:
-        rendered = ""
-    used = {s for s in special_token_strings(tokenizer) if s in rendered}
-    return tuple(sorted(used | set(CROSS_TEMPLATE_CONTROL_STRINGS)))
+        rendered = prompt = ""
+    specials = sorted(special_token_strings(tokenizer))
+    # What the template writes after the answer (its stop token) first, then the rest it writes.
+    ending = [s for s in specials if s in rendered[len(prompt) :]]
+    used = [s for s in specials if s in rendered + prompt and s not in ending]
+    return tuple(dict.fromkeys(ending + used + sorted(CROSS_TEMPLATE_CONTROL_STRINGS)))
 
 
 def conversations_for(tokenizer, *, template_kwargs: dict | None = None, **options: Any) -> st.SearchStrategy[dict]:

@@ -205,6 +205,31 @@ def glue_after_stop_trained(tokenizer, stop, messages, tools, text, ids, offsets
     return _labels(ids, _mask(offsets, [(k, a, b + 1) for k, a, b in spans]))
 
 
+@_bug
+def truncated_to_max_length(tokenizer, stop, messages, tools, text, ids, offsets, spans):
+    """trl's default max_length=1024 applied silently: long conversations lose their last turns."""
+    out = _labels(ids, _mask(offsets, spans))
+    return {key: value[:1024] for key, value in out.items()}
+
+
+@_bug
+def pad_token_masked_as_eos(tokenizer, stop, messages, tools, text, ids, offsets, spans):
+    """pad_token = eos_token, then labels[input_ids == pad_token_id] = -100 masks every stop token."""
+    stop_id = tokenizer.convert_tokens_to_ids(stop)
+    return _labels(ids, [m and t != stop_id for t, m in zip(ids, _mask(offsets, spans))])
+
+
+@_bug
+def content_located_by_search(tokenizer, stop, messages, tools, text, ids, offsets, spans):
+    """Each answer located with text.find(content): the first occurrence may be in an earlier message."""
+    found = []
+    for k, a, b in spans:
+        content = messages[k].get("content") or ""
+        at = text.find(content) if content else a
+        found.append((k, at, at + (b - a)))
+    return _labels(ids, _mask(offsets, found))
+
+
 PLANTED_BUGS = [
     labels_shifted_left,
     mask_shifted_right,
@@ -221,4 +246,7 @@ PLANTED_BUGS = [
     double_bos,
     turns_tokenized_separately,
     glue_after_stop_trained,
+    truncated_to_max_length,
+    pad_token_masked_as_eos,
+    content_located_by_search,
 ]
