@@ -12,8 +12,9 @@ itself: tests skip with ``missing_reason(name)``, which names the setting to cha
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from harness import asset_roots
 
 ENV_VAR = "HARNESS_DATA_DIR"
 
@@ -23,16 +24,7 @@ GSM8K_TEST_FILE = "gsm8k_test.jsonl"
 
 def search_roots() -> list[Path]:
     """Folders searched for data files, in order (the setting first)."""
-    roots: list[Path] = []
-    if os.environ.get(ENV_VAR):
-        roots.append(Path(os.environ[ENV_VAR]).expanduser())
-    roots.append(Path.cwd().parent / "shared" / "data")
-    roots.append(Path(__file__).resolve().parent.parent.parent / "shared" / "data")
-    unique: list[Path] = []
-    for root in roots:
-        if root not in unique:
-            unique.append(root)
-    return unique
+    return asset_roots.search_roots(ENV_VAR, "data")
 
 
 def find_data_file(name: str) -> Path | None:

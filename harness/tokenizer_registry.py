@@ -16,9 +16,10 @@ all" into a failure (``HARNESS_REQUIRE_TOKENIZERS=1``, see the pytest plugin).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness import asset_roots
 
 ENV_VAR = "HARNESS_TOKENIZERS_DIR"
 
@@ -49,16 +50,7 @@ class TokenizerSource:
 
 def search_roots() -> list[Path]:
     """Folders searched for tokenizer folders, in order (the setting first)."""
-    roots: list[Path] = []
-    if os.environ.get(ENV_VAR):
-        roots.append(Path(os.environ[ENV_VAR]).expanduser())
-    roots.append(Path.cwd().parent / "shared" / "tokenizers")
-    roots.append(Path(__file__).resolve().parent.parent.parent / "shared" / "tokenizers")
-    unique: list[Path] = []
-    for root in roots:
-        if root not in unique:
-            unique.append(root)
-    return unique
+    return asset_roots.search_roots(ENV_VAR, "tokenizers")
 
 
 def _is_tokenizer_folder(path: Path) -> bool:
