@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import enum
 import functools
 from collections.abc import Callable, Mapping, Sequence
@@ -192,8 +193,6 @@ def twin_message(message: Mapping[str, Any]) -> dict:
         function = call.get("function", call)
         arguments = function.get("arguments")
         if isinstance(arguments, str):
-            import json
-
             function["arguments"] = json.dumps(_twin_json(json.loads(arguments)), ensure_ascii=False)
         elif arguments is not None:
             function["arguments"] = _twin_json(arguments)
