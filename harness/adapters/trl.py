@@ -47,7 +47,21 @@ def _common_args(output_dir: str, seed: int) -> dict[str, Any]:
         "disable_tqdm": True,
         "use_cpu": not torch.cuda.is_available(),
         "dataloader_num_workers": 0,
+        # beta2 0.95 (not 0.999): the large early gradients of the format tokens otherwise inflate Adam's second
+        # moment for hundreds of steps, and the small copy (answer-digit) gradients that follow barely move the model.
+        "adam_beta2": 0.95,
+        # trl turns gradient checkpointing on by default; tiny models do not need it, it slows CPU runs, and a
+        # model passed through two trainers (warm-up phases, then GRPO) must come out of each one unchanged.
+        "gradient_checkpointing": False,
     }
+
+
+def release(model) -> None:
+    """Undo what a finished trainer left on ``model``: accelerate replaces ``model.forward`` with an instance
+    attribute (a wrapper closing over the *original* bound forward). A ``copy.deepcopy`` of such a model keeps
+    calling the original's weights, so the copy's generations and losses silently ignore its own parameters."""
+    for attribute in ("forward", "_original_forward"):
+        model.__dict__.pop(attribute, None)
 
 
 def tiny_causal_lm_for(tokenizer, *, hidden_size: int = 32, layers: int = 1, heads: int = 4, seed: int = 0):
@@ -181,11 +195,19 @@ def run_sft(
     learning_rate: float,
     seed: int,
     output_dir: str,
+    stop_below_loss: float | None = None,
 ) -> list[dict]:
     """Train ``model`` in place with SFTTrainer(assistant_only_loss=True) on conversational ``rows``
-    (``{"messages", "tools"}``); returns trl's log history (one entry per step)."""
+    (``{"messages", "tools"}``); returns trl's log history (one entry per step). With ``stop_below_loss``
+    training stops early at the first logged step whose loss is below it."""
     from datasets import Dataset
+    from transformers import TrainerCallback
     from trl import SFTConfig, SFTTrainer
+
+    class StopBelowLoss(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if stop_below_loss is not None and logs and logs.get("loss", float("inf")) < stop_below_loss:
+                control.should_training_stop = True
 
     _quiet()
     args = SFTConfig(
@@ -200,8 +222,15 @@ def run_sft(
         dataset_num_proc=None,
         **_common_args(output_dir, seed),
     )
-    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(list(rows)), processing_class=tokenizer)
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(list(rows)),
+        processing_class=tokenizer,
+        callbacks=[StopBelowLoss()],
+    )
     trainer.train()
+    release(model)
     return [entry for entry in trainer.state.log_history if "loss" in entry]
 
 
@@ -220,6 +249,7 @@ def sft_collated_batch(tokenizer, rows: Sequence[dict], model=None) -> dict:
         Dataset.from_list(list(rows)), trainer.processing_class, trainer.args, False, None, "harness"
     )
     examples = [{k: prepared[i][k] for k in ("input_ids", "labels")} for i in range(len(prepared))]
+    release(model)
     return dict(trainer.data_collator(examples))
 
 
@@ -341,6 +371,7 @@ def run_grpo(
         tools=list(tools) if tools else None,
     )
     trainer.train()
+    release(model)
     return [entry for entry in trainer.state.log_history if "loss" in entry]
 
 

@@ -14,13 +14,14 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 
+from harness.adapters.trl import release
 from harness.learning.rewards import AnswerReward, RandomReward
 from harness.learning.setup import fresh_model, get_task, task_tokenizer
 from harness.learning.sizes import LearningSize, get_size
 from harness.learning.statistics import learning_signal_verdict, summarize
 from harness.learning.tasks import Task
 
-MAX_COMPLETION_LENGTH = {"copy": 20, "lookup": 48}
+MAX_COMPLETION_LENGTH = {"copy": 10, "lookup": 48}
 
 
 @dataclass
@@ -52,22 +53,34 @@ def load_model_and_tokenizer(task: Task, size: LearningSize, seed: int, model_pa
 
 
 def warm_up(task: Task, size: LearningSize, seed: int, model_path: str | None = None):
-    """(model, tokenizer, SFT loss per step) after the SFT warm-up with assistant-only loss."""
+    """(model, tokenizer, SFT loss per step) after the two-phase SFT warm-up with assistant-only loss.
+
+    Phase 1 trains on correct answers until the model copies; phase 2 is a short, low-rate SFT on wrong (random)
+    answers that lowers the accuracy GRPO starts from without breaking the format."""
     from harness.adapters.trl import run_sft
 
     model, tokenizer = load_model_and_tokenizer(task, size, seed, model_path)
-    rows = task.sft_rows(size.sft_steps * size.sft_batch_size, seed, wrong_fraction=0.5)
-    log = run_sft(
-        model,
-        tokenizer,
-        rows,
-        steps=size.sft_steps,
-        batch_size=size.sft_batch_size,
-        learning_rate=size.sft_learning_rate,
-        seed=seed,
-        output_dir=tempfile.mkdtemp(prefix="harness-sft-"),
-    )
-    return model, tokenizer, [entry["loss"] for entry in log]
+    phases = [
+        (size.sft_steps, size.sft_learning_rate, 0.0, seed, size.sft_stop_below_loss),
+        (size.noise_steps, size.noise_learning_rate, size.noise_wrong_fraction, seed + 100_000, None),
+    ]
+    losses: list[float] = []
+    for steps, learning_rate, wrong_fraction, data_seed, stop_below_loss in phases:
+        if steps <= 0:
+            continue
+        log = run_sft(
+            model,
+            tokenizer,
+            task.sft_rows(steps * size.sft_batch_size, data_seed, wrong_fraction=wrong_fraction),
+            steps=steps,
+            batch_size=size.sft_batch_size,
+            learning_rate=learning_rate,
+            seed=seed,
+            output_dir=tempfile.mkdtemp(prefix="harness-sft-"),
+            stop_below_loss=stop_below_loss,
+        )
+        losses += [entry["loss"] for entry in log]
+    return model, tokenizer, losses
 
 
 def grpo_condition(task: Task, condition: str, seed: int, size: LearningSize, model, tokenizer) -> RunResult:
@@ -137,6 +150,7 @@ def run_learning_job(
         model, tokenizer, sft_loss = warm_up(task, size, seed, model_path)
         warmups[seed] = {"sft_loss": sft_loss, "loss_distribution": loss_report(task, model, tokenizer)}
         for condition in conditions:
+            release(model)  # a model still wrapped by a finished trainer cannot be deep-copied (see release)
             runs.append(grpo_condition(task, condition, seed, size, copy.deepcopy(model), tokenizer))
     summaries = {
         c: summarize(c, [r.reward for r in runs if r.condition == c], size.window) for c in conditions

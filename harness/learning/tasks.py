@@ -53,7 +53,8 @@ class Task:
         """One example: ``prompt`` (chat messages), ``answer`` (the reference string) and ``key``."""
         if self.name == "copy":
             number = self._number(rng)
-            return {"prompt": [{"role": "user", "content": f"Copy the number {number}."}], "answer": number, "key": number}
+            prompt = [{"role": "system", "content": ""}, {"role": "user", "content": f"Copy {number}."}]
+            return {"prompt": prompt, "answer": number, "key": number}
         key = f"{rng.randrange(100):02d}"
         return {
             "prompt": [{"role": "user", "content": f"Look up key {key} and report its value."}],
@@ -68,9 +69,8 @@ class Task:
     # ---- SFT warm-up ----------------------------------------------------------------------------------------
     def conversation(self, example: dict, answer: str) -> list[dict]:
         """The full conversation for ``example`` whose final answer is ``answer`` (right or wrong)."""
-        final = {"role": "assistant", "content": f"The value is {answer}. <answer>{answer}</answer>"}
+        final = {"role": "assistant", "content": f"<answer>{answer}</answer>"}
         if self.name == "copy":
-            final["content"] = f"The number is {answer}. <answer>{answer}</answer>"
             return [*example["prompt"], final]
         call = {"type": "function", "function": {"name": "lookup", "arguments": {"key": example["key"]}}}
         return [

@@ -8,7 +8,7 @@ import json
 
 from harness.learning.sizes import CPU
 
-SMOKE = CPU.with_(name="smoke", sft_steps=6, sft_batch_size=8, grpo_steps=4, prompts_per_step=2, num_generations=4,
+SMOKE = CPU.with_(name="smoke", sft_steps=6, sft_batch_size=8, noise_steps=2, grpo_steps=4, prompts_per_step=2, num_generations=4,
                   seeds=(0,), window=2)
 
 
