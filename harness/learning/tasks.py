@@ -1,12 +1,14 @@
 """The learning-signal tasks: prompts with known answers, SFT warm-up conversations, and tools.
 
-* ``copy``: single step, GSM8K-shaped (question -> short reasoning -> ``<answer>N</answer>``); the answer is the
-  number in the question (``digits`` long, 1 by default).
+* ``copy``: single step; the prompt is an empty system message and ``Copy N.``, the answer ``<answer>N</answer>``
+  (the number in the question, ``digits`` long, 1 by default). Short on purpose: the prompt keeps the copy
+  source close (a tiny model's copy plateau grows with context length) and completions fit in 10 tokens.
 * ``lookup``: multi step; the model must call the tool ``lookup(key)`` (a fixed random table, strict: a wrong key
   returns ``unknown``) through GRPO's real tool loop, then copy the tool's result into ``<answer>N</answer>``.
 
-The SFT warm-up teaches the format, with a fraction of deliberately wrong answers (random digits) so that the model
-starts GRPO well below perfect accuracy and GRPO has room to show a rise.
+The SFT warm-up (``harness.learning.jobs.warm_up``) first trains on correct answers until the model copies, then
+briefly on deliberately wrong answers (random digits, ``sft_rows(wrong_fraction=...)``) so that the model starts GRPO
+well below perfect accuracy and GRPO has room to show a rise.
 """
 
 from __future__ import annotations

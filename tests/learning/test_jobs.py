@@ -1,7 +1,7 @@
 """End-to-end plumbing of a learning job at the smallest size: SFT warm-up, GRPO per condition, reports.
 
-The learning-signal assertion itself needs more steps than CI's budget allows on 2 cores; it lives in
-gpu_tests/test_learning_signal.py (see gpu_tests/README.md).
+The learning-signal assertion itself is tests/learning/test_learning_signal.py (CPU size) and
+gpu_tests/test_learning_signal.py (GPU size).
 """
 
 import json
