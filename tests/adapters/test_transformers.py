@@ -28,15 +28,20 @@ def trl_template(filename: str) -> str:
 
 # (tokenizer, trl training template, the conventions that template follows on purpose)
 CONVENTIONS = [
-    # trl's Qwen templates open the generation block before the header's "\n" and close it after
-    # the "\n" that follows <|im_end|>.
-    ("qwen2.5-instruct", "qwen2_5_training.jinja", Policy(train_glue_after_stop=True, train_header_whitespace=True)),
+    # trl's Qwen templates close the generation block after the "\n" that follows <|im_end|>: the
+    # documented convention Policy.train_glue_after_stop.
+    pytest.param(
+        "qwen2.5-instruct", "qwen2_5_training.jinja", Policy(train_glue_after_stop=True),
+        marks=pytest.mark.xfail(strict=True, reason=(
+            "trl bug: qwen2_5_training.jinja opens {% generation %} before the '\\n' (id 198) that ends the "
+            "'<|im_start|>assistant\\n' generation prompt, so that prompt token is trained in every turn")),
+    ),
     ("qwen3", "qwen3_training.jinja", Policy(train_glue_after_stop=True)),
     ("llama-3.1-instruct", "llama3_training.jinja", Policy()),
 ]
 
 
-@pytest.mark.parametrize("name, template, policy", CONVENTIONS, ids=[c[0] for c in CONVENTIONS])
+@pytest.mark.parametrize("name, template, policy", CONVENTIONS, ids=["qwen2.5-instruct", "qwen3", "llama-3.1-instruct"])
 def test_trl_training_template_mask(name, template, policy, load_tokenizer_or_skip):
     tokenizer = load_tokenizer_or_skip(name)
     tokenizer.chat_template = trl_template(template)
