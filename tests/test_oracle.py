@@ -61,6 +61,22 @@ def test_gpt_oss_rewritten_stop_token(load_tokenizer_or_skip):
     assert spans(oracle) == ["<|channel|>final<|message|><|end|>", "<|channel|>final<|message|><|return|>"]
 
 
+@pytest.mark.parametrize(
+    "policy, header_newline, glue_newline",
+    [
+        (Policy(), Expect.SKIP, Expect.SKIP),
+        (Policy(train_header_whitespace=True, train_glue_after_stop=True), Expect.TRAIN, Expect.TRAIN),
+        (Policy(train_header_whitespace=None, train_glue_after_stop=None), Expect.EITHER, Expect.EITHER),
+    ],
+)
+def test_newline_conventions(policy, header_newline, glue_newline, load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    oracle = build_oracle(tokenizer, [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}], policy=policy)
+    texts = [oracle.text[a:b] for a, b in oracle.offsets]
+    assert texts[-5:] == ["assistant", "\n", "y", "<|im_end|>", "\n"]
+    assert oracle.expected[-4:] == [header_newline, Expect.TRAIN, Expect.TRAIN, glue_newline]
+
+
 @pytest.mark.parametrize("policy, expected", [(Policy(), Expect.SKIP), (Policy(train_conversation_end=True), Expect.TRAIN)])
 def test_phi_conversation_end_is_a_named_convention(policy, expected, load_tokenizer_or_skip):
     tokenizer = load_tokenizer_or_skip("phi-3.5-mini-instruct")
