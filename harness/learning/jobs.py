@@ -19,9 +19,9 @@ from harness.learning.rewards import AnswerReward, RandomReward
 from harness.learning.setup import fresh_model, get_task, task_tokenizer
 from harness.learning.sizes import LearningSize, get_size
 from harness.learning.statistics import learning_signal_verdict, summarize
-from harness.learning.tasks import Task
+from harness.learning.tasks import Task, reset_tool_values
 
-MAX_COMPLETION_LENGTH = {"copy": 10, "lookup": 48}
+MAX_COMPLETION_LENGTH = {"copy": 10, "lookup": 48, "tool": 40}
 
 
 @dataclass
@@ -39,7 +39,7 @@ class RunResult:
 def load_model_and_tokenizer(task: Task, size: LearningSize, seed: int, model_path: str | None = None):
     """The tiny task model and tokenizer, or (``--harness-model``) a real model and its own tokenizer."""
     if model_path is None:
-        tokenizer = task_tokenizer()
+        tokenizer = task_tokenizer(task)
         return fresh_model(tokenizer, size, seed), tokenizer
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -87,11 +87,13 @@ def grpo_condition(task: Task, condition: str, seed: int, size: LearningSize, mo
     """Train ``model`` (in place) with GRPO under ``condition``; the per-step curves of the answer reward."""
     from harness.adapters.trl import run_grpo
 
-    measure = AnswerReward()
+    measure = AnswerReward(gold_from_tool=task.answer_from_tool)
     if condition == "random_reward":
         reward_funcs, weights = [RandomReward(seed), measure], [1.0, 0.0]
     else:
         reward_funcs, weights = [measure], None
+    if task.answer_from_tool:
+        reset_tool_values(seed)
     mask_mode = condition if condition in ("post_tool_masked", "tool_only") else "correct"
     start = time.perf_counter()
     log = run_grpo(

@@ -30,10 +30,18 @@ def extract_answer(text: str) -> str | None:
 
 def digit_credit(predicted: str | None, gold: str) -> float:
     """Fraction of ``gold``'s digits matched position by position; a longer prediction is penalised."""
-    if not predicted:
+    if not predicted or not gold:
         return 0.0
     hits = sum(p == g for p, g in zip(predicted, gold))
     return hits / max(len(predicted), len(gold))
+
+
+def tool_result(completion) -> str | None:
+    """The content of the last tool message of a completion (tool loop), or None without a tool call."""
+    if isinstance(completion, str):
+        return None
+    results = [m.get("content") for m in completion if m.get("role") == "tool"]
+    return str(results[-1]).strip() if results else None
 
 
 def tool_was_called(completion) -> bool:
@@ -42,16 +50,22 @@ def tool_was_called(completion) -> bool:
 
 class AnswerReward:
     """Partial-credit answer reward that also records, per call (= per GRPO generation batch), the mean reward,
-    exact accuracy and tool-call rate."""
+    exact accuracy and tool-call rate.
+
+    ``gold_from_tool``: the reference is what the tool returned in this very completion (a lenient tool answers
+    any key; the answer must copy the tool's result); a completion without a tool call earns 0."""
 
     __name__ = "answer_reward"
 
-    def __init__(self) -> None:
+    def __init__(self, gold_from_tool: bool = False) -> None:
+        self.gold_from_tool = gold_from_tool
         self.history: list[dict] = []
 
     def __call__(self, completions, answer, **kwargs) -> list[float]:
         credits, exact, called = [], [], []
         for completion, gold in zip(completions, answer):
+            if self.gold_from_tool:
+                gold = tool_result(completion) or ""
             predicted = extract_answer(final_text(completion))
             credits.append(digit_credit(predicted, gold))
             exact.append(float(predicted == gold))

@@ -27,14 +27,22 @@ def trl_qwen2_5_template() -> str:
     return qwen2_5_chat_template
 
 
-def build_task_tokenizer(corpus: Iterable[str], vocab_size: int = 600):
-    """Train a byte-level BPE over ``corpus`` (digits always split one per token) and wrap it for transformers."""
+def build_task_tokenizer(corpus: Iterable[str], vocab_size: int = 600, *, merge_across_words: bool = False):
+    """Train a byte-level BPE over ``corpus`` (digits always split one per token) and wrap it for transformers.
+
+    ``merge_across_words``: merges may span spaces and punctuation (no regex pre-split), so a large vocabulary
+    turns text repeated in every conversation (the chat template's tool preamble) into a few tokens."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     backend = Tokenizer(models.BPE())
+    split = [pre_tokenizers.Digits(individual_digits=True)]
+    if merge_across_words:
+        # newlines stay single tokens: the generation prompt ends in "assistant\n", so a merge of "\n" with the
+        # start of the reply would tokenize training conversations differently from rollouts
+        split.append(pre_tokenizers.Split("\n", behavior="isolated"))
     backend.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)]
+        [*split, pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=not merge_across_words)]
     )
     backend.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(

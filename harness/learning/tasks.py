@@ -5,6 +5,14 @@
   source close (a tiny model's copy plateau grows with context length) and completions fit in 10 tokens.
 * ``lookup``: multi step; the model must call the tool ``lookup(key)`` (a fixed random table, strict: a wrong key
   returns ``unknown``) through GRPO's real tool loop, then copy the tool's result into ``<answer>N</answer>``.
+* ``tool``: multi step, CPU-sized; the prompt is ``Get x.``, the model calls ``get(key)`` (lenient: any key answers
+  with a fresh seeded random digit, so the result can be neither memorised nor computed) through GRPO's real tool
+  loop and must copy the result into ``<answer>D</answer>``; the reward reads the reference from the rollout's own
+  tool message (``answer_from_tool``). It has its own tokenizer whose merges span words, so the chat template's
+  tool preamble takes ~80 tokens instead of ~250. Status (CPU, hidden 64, 2 layers): SFT learns the format and
+  the tool call in ~50 steps, but the copy from the tool response breaks through only after ~85-200+ steps
+  depending on data order, and GRPO from the pre-copy plateau (reward ~0.1) does not learn the copy in 40 steps;
+  the CPU learning-signal test for this task is therefore not in the suite yet.
 
 The SFT warm-up (``harness.learning.jobs.warm_up``) first trains on correct answers until the model copies, then
 briefly on deliberately wrong answers (random digits, ``sft_rows(wrong_fraction=...)``) so that the model starts GRPO
@@ -29,6 +37,25 @@ def _lookup_table() -> dict[str, str]:
 LOOKUP_TABLE = _lookup_table()
 
 
+_TOOL_VALUES = random.Random("tool-values")
+
+
+def reset_tool_values(seed: int) -> None:
+    """Restart the value stream of ``get`` (once per GRPO run, so that runs are deterministic)."""
+    _TOOL_VALUES.seed(f"tool-values-{seed}")
+
+
+def get(key: str) -> str:
+    """Get the current value of a key.
+
+    Args:
+        key: The key.
+    """
+    # Lenient: any key answers, and the value is a fresh random digit on every call, so the model can neither
+    # memorise nor compute it: it has to copy the tool's result.
+    return str(_TOOL_VALUES.randrange(10))
+
+
 def lookup(key: str) -> str:
     """Look up the value stored under a two-digit key.
 
@@ -45,6 +72,8 @@ class Task:
     name: str
     tools: list[Callable] = field(default_factory=list)
     digits: int = 1  # digits of the number to copy (copy task)
+    answer_from_tool: bool = False  # the reference answer is the tool's result in the completion (rewards.py)
+    own_tokenizer_vocab: int | None = None  # a tokenizer of its own (setup.task_tokenizer), or the shared one
 
     def _number(self, rng: random.Random) -> str:
         low = 10 ** (self.digits - 1) if self.digits > 1 else 0
@@ -57,6 +86,10 @@ class Task:
             number = self._number(rng)
             prompt = [{"role": "system", "content": ""}, {"role": "user", "content": f"Copy {number}."}]
             return {"prompt": prompt, "answer": number, "key": number}
+        if self.name == "tool":
+            # the answer is whatever the tool returns in the rollout (answer_from_tool); here, for warm-up rows
+            value = f"{rng.randrange(10)}"
+            return {"prompt": [{"role": "user", "content": "Get x."}], "answer": value, "key": "x"}
         key = f"{rng.randrange(100):02d}"
         return {
             "prompt": [{"role": "user", "content": f"Look up key {key} and report its value."}],
@@ -74,11 +107,12 @@ class Task:
         final = {"role": "assistant", "content": f"<answer>{answer}</answer>"}
         if self.name == "copy":
             return [*example["prompt"], final]
-        call = {"type": "function", "function": {"name": "lookup", "arguments": {"key": example["key"]}}}
+        tool = self.tools[0]
+        call = {"type": "function", "function": {"name": tool.__name__, "arguments": {"key": example["key"]}}}
         return [
             *example["prompt"],
             {"role": "assistant", "content": "", "tool_calls": [call]},
-            {"role": "tool", "name": "lookup", "content": lookup(example["key"])},
+            {"role": "tool", "name": tool.__name__, "content": example["answer"] if self.answer_from_tool else tool(example["key"])},
             final,
         ]
 
@@ -90,7 +124,7 @@ class Task:
             example = self.example(rng)
             answer = example["answer"]
             if rng.random() < wrong_fraction:
-                answer = self._number(rng) if self.name == "copy" else f"{rng.randrange(100, 1000)}"
+                answer = self._number(rng) if self.name != "lookup" else f"{rng.randrange(100, 1000)}"
             rows.append({"messages": self.conversation(example, answer), "tools": self.tool_schemas_json()})
         return rows
 
@@ -109,4 +143,8 @@ class Task:
 
 COPY = Task("copy")
 LOOKUP = Task("lookup", tools=[lookup])
-TASKS = {"copy": COPY, "lookup": LOOKUP}
+TOOL = Task("tool", tools=[get], answer_from_tool=True, own_tokenizer_vocab=1000)
+TASKS = {"copy": COPY, "lookup": LOOKUP, "tool": TOOL}
+# The tasks whose warm-up conversations train the shared tokenizer's merges (fixed, so adding a task does not
+# change the tokenizer, hence the tiny models, of the existing tasks).
+TOKENIZER_CORPUS_TASKS = ("copy", "lookup")

@@ -1,0 +1,73 @@
+"""The multi-step ``tool`` task's plumbing: its own short tokenizer, the lenient tool, the reward that reads the
+tool's result from the rollout, and a smoke job through trl GRPOTrainer's real tool loop under every mask mode.
+
+(The learning-signal assertion for this task is not in the CPU suite yet: see the module docstring of
+harness/learning/tasks.py.)
+"""
+
+import json
+
+from harness.learning.sizes import CPU
+
+
+def test_tool_task_tokenizer_is_short_and_rollout_consistent():
+    from harness.learning.setup import task_tokenizer
+    from harness.learning.tasks import TOOL
+
+    tokenizer = task_tokenizer(TOOL)
+    row = TOOL.sft_rows(1, seed=0, wrong_fraction=0.0)[0]
+    tools = json.loads(row["tools"])
+    text = tokenizer.apply_chat_template(row["messages"], tools=tools, tokenize=False)
+    ids = tokenizer(text)["input_ids"]
+    assert tokenizer.decode(ids) == text
+    assert len(ids) < 100  # the shared tokenizer needs ~250 tokens for the same conversation
+    # what a rollout sees (prompt + generation prompt) is a token prefix of the training conversation
+    prompt = tokenizer.apply_chat_template(row["messages"][:1], tools=tools, tokenize=False, add_generation_prompt=True)
+    prompt_ids = tokenizer(prompt)["input_ids"]
+    assert ids[: len(prompt_ids)] == prompt_ids
+
+
+def test_shared_tokenizer_is_unchanged_by_the_tool_task():
+    from harness.learning.setup import task_tokenizer
+
+    assert len(task_tokenizer()) == len(task_tokenizer("copy")) != len(task_tokenizer("tool"))
+
+
+def test_lenient_tool_is_seeded_and_reward_copies_its_result():
+    from harness.learning.rewards import AnswerReward
+    from harness.learning.tasks import get, reset_tool_values
+
+    reset_tool_values(3)
+    first = [get("x") for _ in range(5)]
+    reset_tool_values(3)
+    assert [get("anything") for _ in range(5)] == first
+    assert all(v in "0123456789" for v in first)
+
+    def rollout(result, answer):
+        return [
+            {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get", "arguments": {}}}]},
+            {"role": "tool", "name": "get", "content": result},
+            {"role": "assistant", "content": f"<answer>{answer}</answer>"},
+        ]
+
+    reward = AnswerReward(gold_from_tool=True)
+    no_tool = [{"role": "assistant", "content": "<answer>4</answer>"}]
+    assert reward([rollout("4", "4"), rollout("4", "5"), no_tool], answer=["9", "4", "4"]) == [1.0, 0.0, 0.0]
+    assert reward.history[-1]["tool_calls"] == 2 / 3
+
+
+def test_tool_job_runs_every_mask_mode_through_the_real_tool_loop(harness_report_dir):
+    from harness.learning import run_learning_job
+
+    smoke = CPU.with_(name="smoke", sft_steps=30, sft_batch_size=16, noise_steps=0, grpo_steps=2, prompts_per_step=2,
+                      num_generations=4, seeds=(0,), window=1)
+    summary = run_learning_job(
+        "tool", ("correct", "post_tool_masked", "tool_only"), smoke, report_dir=harness_report_dir, name="smoke_tool"
+    )
+    assert [r["condition"] for r in summary["runs"]] == ["correct", "post_tool_masked", "tool_only"]
+    for run in summary["runs"]:
+        assert len(run["reward"]) == smoke.grpo_steps
+        assert all(0.0 <= r <= 1.0 for r in run["reward"])
+    # after a short warm-up the model already calls the tool through trl's loop (tool results reach the reward)
+    assert max(max(r["tool_calls"]) for r in summary["runs"]) > 0
+    assert (harness_report_dir / "smoke_tool.png").stat().st_size > 1000
