@@ -25,22 +25,9 @@ from harness.template_probe import TemplateCapabilities
 TOKENIZERS = ["qwen3", "llama-3.2-instruct", "phi-3.5-mini-instruct", "gpt-oss-20b"]
 
 
-@pytest.fixture(scope="module")
-def tokenizer_named(load_tokenizer_or_skip):
-    """Each tokenizer loaded once per module (loading copies it, which takes seconds for some)."""
-    loaded = {}
-
-    def get(name):
-        if name not in loaded:
-            loaded[name] = load_tokenizer_or_skip(name)
-        return loaded[name]
-
-    return get
-
-
 @pytest.mark.parametrize("name", TOKENIZERS)
-def test_conversations_validate_and_render(tokenizer_named, name):
-    tokenizer = tokenizer_named(name)
+def test_conversations_validate_and_render(load_tokenizer_or_skip, name):
+    tokenizer = load_tokenizer_or_skip(name)
 
     @given(conversations_for(tokenizer))
     def check(conversation):
@@ -145,8 +132,8 @@ def test_invalid_options_raise(make):
         make()
 
 
-def test_conversations_for_rejects_capabilities(tokenizer_named):
-    tokenizer = tokenizer_named("phi-3.5-mini-instruct")
+def test_conversations_for_rejects_capabilities(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("phi-3.5-mini-instruct")
     with pytest.raises(InvalidArgument):
         conversations_for(tokenizer, capabilities=TemplateCapabilities())
 

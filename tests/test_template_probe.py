@@ -37,22 +37,9 @@ def _manifest_entry(name: str) -> dict | None:
     return json.loads(manifest.read_text()).get("folders", {}).get(name)
 
 
-@pytest.fixture(scope="module")
-def tokenizer_named(load_tokenizer_or_skip):
-    """Each tokenizer loaded once per module (loading copies it, which takes seconds for some)."""
-    loaded = {}
-
-    def get(name):
-        if name not in loaded:
-            loaded[name] = load_tokenizer_or_skip(name)
-        return loaded[name]
-
-    return get
-
-
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_capabilities_match_manifest(tokenizer_named, name):
-    tokenizer = tokenizer_named(name)
+def test_capabilities_match_manifest(load_tokenizer_or_skip, name):
+    tokenizer = load_tokenizer_or_skip(name)
     capabilities = probe_template(tokenizer)
     for field, value in EXPECTED[name].items():
         assert getattr(capabilities, field) == value, f"{name}.{field}\n{capabilities.summary()}"
@@ -65,16 +52,16 @@ def test_capabilities_match_manifest(tokenizer_named, name):
 
 
 @pytest.mark.parametrize("name", ["deepseek-r1-distill-qwen-1.5b", "phi-3.5-mini-instruct"])
-def test_templates_that_lose_tool_calls_do_not_support_tools(tokenizer_named, name):
-    capabilities = probe_template(tokenizer_named(name))
+def test_templates_that_lose_tool_calls_do_not_support_tools(load_tokenizer_or_skip, name):
+    capabilities = probe_template(load_tokenizer_or_skip(name))
     assert capabilities.tools is False
     assert capabilities.parallel_calls is False
     assert capabilities.tool_call_content == ""
     assert any("not rendered" in error for error in capabilities.errors), "a failed probe says why"
 
 
-def test_probe_is_cached_and_summarised(tokenizer_named):
-    tokenizer = tokenizer_named("qwen3")
+def test_probe_is_cached_and_summarised(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen3")
     first = probe_template(tokenizer)
     assert probe_template(tokenizer) is first
     assert isinstance(first, TemplateCapabilities)
