@@ -53,6 +53,10 @@ def _common_args(output_dir: str, seed: int) -> dict[str, Any]:
         # trl turns gradient checkpointing on by default; tiny models do not need it, it slows CPU runs, and a
         # model passed through two trainers (warm-up phases, then GRPO) must come out of each one unchanged.
         "gradient_checkpointing": False,
+        # Constant learning rate, no warm-up, gradient clipping at 1.0: short runs whose curves compare conditions.
+        "lr_scheduler_type": "constant",
+        "warmup_steps": 0,
+        "max_grad_norm": 1.0,
     }
 
 
@@ -215,9 +219,6 @@ def run_sft(
         max_steps=steps,
         per_device_train_batch_size=batch_size,
         learning_rate=learning_rate,
-        lr_scheduler_type="constant",
-        warmup_steps=0,
-        max_grad_norm=1.0,
         max_length=None,
         dataset_num_proc=None,
         **_common_args(output_dir, seed),
@@ -317,9 +318,6 @@ def _grpo_args(*, steps, prompts_per_step, num_generations, learning_rate, max_c
         num_generations=num_generations,
         max_completion_length=max_completion_length,
         learning_rate=learning_rate,
-        lr_scheduler_type="constant",
-        warmup_steps=0,
-        max_grad_norm=1.0,
         beta=0.0,
         temperature=1.0,
         max_tool_calling_iterations=2,
