@@ -21,7 +21,7 @@ from harness.learning.sizes import LearningSize, get_size
 from harness.learning.statistics import learning_signal_verdict, summarize
 from harness.learning.tasks import Task, reset_tool_values
 
-MAX_COMPLETION_LENGTH = {"copy": 10, "lookup": 48, "tool": 40}
+MAX_COMPLETION_LENGTH = {"copy": 10, "lookup": 48, "tool": 24}
 
 
 @dataclass
@@ -144,7 +144,8 @@ def run_learning_job(
 ) -> dict:
     """Warm up once per seed, run GRPO for each condition from a copy of the warmed-up model, summarise the
     learning signal (``correct`` vs the controls) and write ``<name>.json`` / ``<name>.png`` to ``report_dir``."""
-    task, size = get_task(task), get_size(size)
+    task = get_task(task)
+    size = get_size(size, task.name)
     name = name or f"learning_{task.name}_{size.name}"
     runs: list[RunResult] = []
     warmups = {}
@@ -185,7 +186,8 @@ def train_single_step_model(seed: int = 0, size: str | LearningSize = "cpu", mod
     ``task.prompts(n, seed)`` gives prompts with their ``answer``; the reward is ``harness.learning.rewards``'s
     ``digit_credit(extract_answer(text), answer)``.
     """
-    task, size = get_task("copy"), get_size(size)
+    task = get_task("copy")
+    size = get_size(size, task.name)
     model, tokenizer, _ = warm_up(task, size, seed, model_path)
     grpo_condition(task, "correct", seed, size, model, tokenizer)
     return model, tokenizer, task

@@ -30,17 +30,25 @@ def trl_qwen2_5_template() -> str:
 def build_task_tokenizer(corpus: Iterable[str], vocab_size: int = 600, *, merge_across_words: bool = False):
     """Train a byte-level BPE over ``corpus`` (digits always split one per token) and wrap it for transformers.
 
-    ``merge_across_words``: merges may span spaces and punctuation (no regex pre-split), so a large vocabulary
-    turns text repeated in every conversation (the chat template's tool preamble) into a few tokens."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    ``merge_across_words``: merges may span spaces, punctuation and newlines (no regex pre-split), so text repeated
+    in every conversation (the chat template's tool preamble, a fixed tool call) becomes one token per stretch
+    between special tokens. One boundary is kept: a piece always ends after ``assistant\n``, because the
+    generation prompt ends there and a merge with the start of the reply would tokenize training conversations
+    differently from rollouts."""
+    import re
+
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     backend = Tokenizer(models.BPE())
     split = [pre_tokenizers.Digits(individual_digits=True)]
+    corpus = list(corpus)
     if merge_across_words:
-        # newlines stay single tokens: the generation prompt ends in "assistant\n", so a merge of "\n" with the
-        # start of the reply would tokenize training conversations differently from rollouts
-        split.append(pre_tokenizers.Split("\n", behavior="isolated"))
+        split.append(pre_tokenizers.Split(Regex(r"(?<=assistant)\n"), behavior="merged_with_previous"))
+        # The trainer sees special tokens as plain text; encoding splits them out first. Train on the stretches
+        # between them, or the merges would be spent on pieces like "<|im_start|>sy" that never occur.
+        special = re.compile("|".join(re.escape(token) for token in SPECIAL_TOKENS))
+        corpus = [piece for text in corpus for piece in special.split(text) if piece]
     backend.pre_tokenizer = pre_tokenizers.Sequence(
         [*split, pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=not merge_across_words)]
     )
@@ -51,7 +59,7 @@ def build_task_tokenizer(corpus: Iterable[str], vocab_size: int = 600, *, merge_
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    backend.train_from_iterator(list(corpus), trainer=trainer)
+    backend.train_from_iterator(corpus, trainer=trainer)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend,
         eos_token="<|im_end|>",

@@ -1,13 +1,15 @@
-"""The multi-step ``tool`` task's plumbing: its own short tokenizer, the lenient tool, the reward that reads the
-tool's result from the rollout, and a smoke job through trl GRPOTrainer's real tool loop under every mask mode.
-
-(The learning-signal assertion for this task is not in the CPU suite yet: see the module docstring of
-harness/learning/tasks.py.)
+"""The multi-step ``tool`` task: its own short tokenizer, the lenient tool, the reward that reads the tool's result
+from the rollout, a smoke job through trl GRPOTrainer's real tool loop under every mask mode, and the learning
+signal itself (CPU size, one test per seed so pytest-xdist runs the seeds side by side).
 """
 
 import json
 
-from harness.learning.sizes import CPU
+import pytest
+
+from harness.learning.sizes import CPU, get_size
+
+TOOL_CONDITIONS = ("correct", "post_tool_masked", "tool_only", "random_reward")
 
 
 def test_tool_task_tokenizer_is_short_and_rollout_consistent():
@@ -20,7 +22,7 @@ def test_tool_task_tokenizer_is_short_and_rollout_consistent():
     text = tokenizer.apply_chat_template(row["messages"], tools=tools, tokenize=False)
     ids = tokenizer(text)["input_ids"]
     assert tokenizer.decode(ids) == text
-    assert len(ids) < 100  # the shared tokenizer needs ~250 tokens for the same conversation
+    assert len(ids) < 45  # the shared tokenizer needs ~250 tokens for the same conversation
     # what a rollout sees (prompt + generation prompt) is a token prefix of the training conversation
     prompt = tokenizer.apply_chat_template(row["messages"][:1], tools=tools, tokenize=False, add_generation_prompt=True)
     prompt_ids = tokenizer(prompt)["input_ids"]
@@ -71,3 +73,19 @@ def test_tool_job_runs_every_mask_mode_through_the_real_tool_loop(harness_report
     # after a short warm-up the model already calls the tool through trl's loop (tool results reach the reward)
     assert max(max(r["tool_calls"]) for r in summary["runs"]) > 0
     assert (harness_report_dir / "smoke_tool.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("seed", get_size("cpu", "tool").seeds)
+def test_tool_task_grpo_rises_only_with_correct_masking(seed, harness_report_dir):
+    """Per seed: GRPO through trl's tool loop raises the answer reward with trl's own masks; with the answer after
+    the tool result masked, with only the tool-result tokens trained, or on a random reward it does not."""
+    from harness.learning import run_learning_job
+
+    size = get_size("cpu", "tool").with_(seeds=(seed,))
+    name = f"learning_tool_cpu_seed{seed}"
+    summary = run_learning_job("tool", TOOL_CONDITIONS, size, report_dir=harness_report_dir, name=name)
+    assert summary["verdict"]["passed"], summary["verdict"] | {"signal": summary["signal"]}
+    correct = next(run for run in summary["runs"] if run["condition"] == "correct")
+    # the rise is the answer copied from the tool, not more tool calls: the warmed-up model already calls the tool
+    assert min(correct["tool_calls"][: size.window]) > 0.9, correct["tool_calls"]
+    assert (harness_report_dir / f"{name}.png").stat().st_size > 1000
