@@ -69,8 +69,8 @@ def test_gsm8k_on_harness_model(harness_model, harness_report_dir):
 
 
 def test_grpo_trained_model_through_verifiers(harness_model, harness_report_dir, tmp_path):
-    """harness.learning's GRPO-trained ``copy`` model (GPU size; the CPU size does not train long
-    enough to learn, see tests/learning/test_jobs.py) vs its untrained start, evaluated through
+    """harness.learning's GRPO-trained ``copy`` model (GPU size; the CPU variant, before vs after GRPO, is
+    tests/learning/test_verifiers_after_grpo.py) vs its untrained start, evaluated through
     the verifiers environment on the loopback server: the trained one must score higher, and the
     environment's reward must agree with the learning job's own exactness criterion."""
     from harness.adapters.verifiers import evaluate_exact_match

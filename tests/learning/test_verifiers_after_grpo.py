@@ -1,0 +1,39 @@
+"""CPU variant of gpu_tests/test_evaluation_gpu.py::test_grpo_trained_model_through_verifiers: the single-step
+``copy`` model before and after GRPO (same warm-up, CPU size), evaluated through a verifiers v1 environment on the
+loopback OpenAI-compatible server with greedy decoding."""
+
+import copy
+
+
+def test_grpo_trained_copy_model_scores_higher_through_verifiers(tmp_path, harness_report_dir):
+    from harness.adapters.trl import release
+    from harness.adapters.verifiers import evaluate_exact_match
+    from harness.evaluation.chat_server import serve_chat_model
+    from harness.evaluation.report import write_summary
+    from harness.learning.jobs import grpo_condition, warm_up
+    from harness.learning.rewards import extract_answer
+    from harness.learning.setup import get_task
+    from harness.learning.sizes import get_size
+
+    task, size = get_task("copy"), get_size("cpu", "copy")
+    model, tokenizer, _ = warm_up(task, size, seed=0)
+    release(model)
+    before_grpo = copy.deepcopy(model)
+    grpo_condition(task, "correct", 0, size, model, tokenizer)
+    rows = [{"prompt": r["prompt"], "answer": r["answer"]} for r in task.prompts(32, seed=999)]
+    results = {}
+    for name, candidate in (("before_grpo", before_grpo), ("after_grpo", model)):
+        candidate.eval()
+        with serve_chat_model(candidate, tokenizer, model_name=f"copy-{name}") as base_url:
+            results[name] = evaluate_exact_match(rows, base_url=base_url, model=f"copy-{name}",
+                                                 output_dir=tmp_path / name, max_tokens=10, match="answer_tag")
+    write_summary(harness_report_dir, "verifiers_grpo_copy_model_cpu", {k: v.summary() for k, v in results.items()})
+
+    answers = {r["prompt"][-1]["content"]: r["answer"] for r in rows}
+    for result in results.values():
+        assert result.num_errors == 0 and result.num_rollouts == len(rows)
+        # the environment's reward is the job's own criterion (the answer tag holds the number), reply by reply
+        for reward, reply, prompt in zip(result.rewards, result.replies, result.prompts):
+            assert reward == float(extract_answer(reply) == answers[prompt]), (prompt, reply)
+    before, after = results["before_grpo"].mean_reward, results["after_grpo"].mean_reward
+    assert after >= before + 0.25, {"before_grpo": before, "after_grpo": after}
