@@ -11,6 +11,7 @@ Public API (imported lazily, so ``import harness`` and the pytest plugin stay li
 - ``load_tokenizer`` / ``available_tokenizers`` — the test tokenizers, found through the setting
 - ``validate_conversation`` / ``ConversationError`` — clear errors for malformed conversations
 - ``probe_template`` — what a chat template accepts
+- ``assert_rollout_masks`` / ``rollout_mask_problems`` — GRPO tool rollouts: exactly the sampled tokens trained
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ _EXPORTS = {
     "validate_conversation": "harness.conversation",
     "ConversationError": "harness.conversation",
     "probe_template": "harness.template_probe",
+    "assert_rollout_masks": "harness.rollout_masks",
+    "rollout_mask_problems": "harness.rollout_masks",
+    "RolloutMaskProblem": "harness.rollout_masks",
 }
 
 __all__ = sorted(_EXPORTS)

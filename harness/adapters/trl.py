@@ -7,7 +7,8 @@ Sections:
 * SFT warm-up — ``run_sft``: a short SFTTrainer run (assistant-only loss) on a conversational dataset.
 * GRPO — ``run_grpo``: a GRPOTrainer run (optionally with tools, through trl's own tool loop), with a
   ``mask_mode`` that deliberately breaks the completion mask for the learning-signal controls, and
-  ``grpo_loss_mask_check``: which completion tokens GRPO's loss mask trains on in one real rollout batch.
+  ``grpo_rollout_batch``: one real rollout batch with GRPO's loss mask and, recorded from the model's own
+  ``generate`` calls, which completion tokens were sampled (checked by ``harness.rollout_masks``).
 
 torch, transformers and trl are imported inside functions, so importing this module is cheap.
 """
@@ -388,6 +389,39 @@ def sft_loss_fn(tokenizer, model):
     return loss_fn
 
 
+class _GenerationRecorder:
+    """Records every ``model.generate`` call (unpadded input ids, generated ids up to and including the first
+    end-of-sequence token) by wrapping the method on the instance for the duration of a ``with`` block."""
+
+    def __init__(self, model, eos_token_ids) -> None:
+        self.model, self.eos = model, set(int(i) for i in eos_token_ids)
+        self.records: list[tuple[list[int], list[int]]] = []
+
+    def __enter__(self):
+        original = self.model.generate
+
+        def generate(*args, **kwargs):
+            output = original(*args, **kwargs)
+            input_ids = kwargs["input_ids"] if "input_ids" in kwargs else args[0]
+            attention = kwargs.get("attention_mask")
+            width = input_ids.shape[1]
+            for row in range(input_ids.shape[0]):
+                keep = attention[row].bool() if attention is not None else slice(None)
+                new = []
+                for token in output[row, width:].tolist():
+                    new.append(token)
+                    if token in self.eos:
+                        break
+                self.records.append((input_ids[row][keep].tolist(), new))
+            return output
+
+        self.model.generate = generate
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.model.__dict__.pop("generate", None)
+
+
 def grpo_rollout_batch(
     model,
     tokenizer,
@@ -401,11 +435,15 @@ def grpo_rollout_batch(
     seed: int = 0,
 ) -> dict:
     """One real GRPO generation batch (trl's ``_generate_and_score_completions``, tool loop included), without a
-    training step: ``completion_ids`` (list of lists), ``loss_mask`` (completion_mask * tool_mask, after
-    ``mask_mode``), ``tool_mask`` (trl's own, before ``mask_mode``) and ``advantages``."""
+    training step. Per completion (lists of lists): ``completion_ids``; ``loss_mask`` (completion_mask * tool_mask,
+    after ``mask_mode``); ``tool_mask`` (trl's own, before ``mask_mode``; None without tools); ``sampled_mask``
+    (1 where the model's own ``generate`` produced the token at that position, recorded independently of trl's
+    bookkeeping: see ``harness.rollout_masks``); plus ``advantages``. Checks: ``harness.rollout_masks``."""
     import tempfile
 
     from datasets import Dataset
+
+    from harness.rollout_masks import index_generations, sampled_mask
 
     _quiet()
     rows = list(rows)
@@ -427,7 +465,9 @@ def grpo_rollout_batch(
         processing_class=tokenizer,
         tools=list(tools) if tools else None,
     )
-    output = dict(trainer._generate_and_score_completions([row for row in rows for _ in range(num_generations)]))
+    with _GenerationRecorder(model, trainer.eos_token_ids) as recorder:
+        output = dict(trainer._generate_and_score_completions([row for row in rows for _ in range(num_generations)]))
+    release(model)
     trl_tool_mask = output.get("tool_mask")
     if mask_mode != "correct":
         if trl_tool_mask is None:
@@ -435,10 +475,14 @@ def grpo_rollout_batch(
         output["tool_mask"] = _break_tool_mask(trl_tool_mask, output["completion_mask"], mask_mode)
     completion_mask = output["completion_mask"]
     loss_mask = completion_mask if output.get("tool_mask") is None else completion_mask * output["tool_mask"]
-    lengths = completion_mask.sum(1).tolist()
+    lengths = [int(n) for n in completion_mask.sum(1).tolist()]
+    completions = [ids[:n].tolist() for ids, n in zip(output["completion_ids"], lengths)]
+    prompts = [ids[m.bool()].tolist() for ids, m in zip(output["prompt_ids"], output["prompt_mask"])]
+    generations = index_generations(recorder.records)
     return {
-        "completion_ids": [ids[: int(n)].tolist() for ids, n in zip(output["completion_ids"], lengths)],
-        "loss_mask": [m[: int(n)].tolist() for m, n in zip(loss_mask, lengths)],
-        "tool_mask": None if trl_tool_mask is None else [m[: int(n)].tolist() for m, n in zip(trl_tool_mask, lengths)],
+        "completion_ids": completions,
+        "loss_mask": [m[:n].tolist() for m, n in zip(loss_mask, lengths)],
+        "tool_mask": None if trl_tool_mask is None else [m[:n].tolist() for m, n in zip(trl_tool_mask, lengths)],
+        "sampled_mask": [sampled_mask(p, c, generations) for p, c in zip(prompts, completions)],
         "advantages": output["advantages"].tolist(),
     }
