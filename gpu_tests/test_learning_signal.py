@@ -22,7 +22,7 @@ def test_tool_task_rises_only_with_correct_masking(harness_report_dir, harness_m
     from harness.learning import run_learning_job
 
     summary = run_learning_job(
-        "lookup", ("correct", "post_tool_masked", "tool_only"), "gpu", report_dir=harness_report_dir,
-        model_path=harness_model, name="gpu_learning_lookup",
+        "tool", ("correct", "post_tool_masked", "tool_only", "random_reward"), "gpu", report_dir=harness_report_dir,
+        model_path=harness_model, name="gpu_learning_tool",
     )
     assert summary["verdict"]["passed"], summary["verdict"] | {"signal": summary["signal"]}
