@@ -73,8 +73,7 @@ def test_grpo_trained_model_through_verifiers(harness_model, harness_report_dir,
     tests/learning/test_verifiers_after_grpo.py) vs its untrained start, evaluated through
     the verifiers environment on the loopback server: the trained one must score higher, and the
     environment's reward must agree with the learning job's own exactness criterion."""
-    from harness.adapters.verifiers import evaluate_exact_match
-    from harness.evaluation.chat_server import serve_chat_model
+    from harness.evaluation.served_models import evaluate_models_through_verifiers
     from harness.learning.jobs import load_model_and_tokenizer, train_single_step_model
     from harness.learning.rewards import digit_credit, extract_answer
     from harness.learning.sizes import get_size
@@ -83,12 +82,8 @@ def test_grpo_trained_model_through_verifiers(harness_model, harness_report_dir,
     untrained, _ = load_model_and_tokenizer(task, get_size("gpu"), 0, harness_model)
     untrained = untrained.to(next(trained.parameters()).device)
     rows = [{"prompt": r["prompt"], "answer": r["answer"]} for r in task.prompts(64, 999)]
-    results = {}
-    for name, model in (("untrained", untrained), ("trained", trained)):
-        model.eval()
-        with serve_chat_model(model, tokenizer, model_name=f"copy-{name}") as base_url:
-            results[name] = evaluate_exact_match(rows, base_url=base_url, model=f"copy-{name}",
-                                                 output_dir=tmp_path / name, max_tokens=32, match="answer_tag")
+    results = evaluate_models_through_verifiers({"untrained": untrained, "trained": trained}, tokenizer, rows,
+                                                tmp_path, max_tokens=32, match="answer_tag")
     write_summary(harness_report_dir, "verifiers_grpo_copy_model_gpu", {k: v.summary() for k, v in results.items()})
     answers = {str(r["prompt"][-1]["content"]): r["answer"] for r in rows}
     for result in results.values():

@@ -3,7 +3,7 @@ masking or a random reward? torch/transformers/trl are imported only when a job 
 
 from harness.learning.jobs import run_learning_job, train_single_step_model
 from harness.learning.sizes import CPU, GPU, LearningSize, get_size
-from harness.learning.tasks import COPY, LOOKUP, TASKS, Task
+from harness.learning.tasks import COPY, LOOKUP, TASKS, TOOL, Task
 
 __all__ = [
     "CPU",
@@ -11,6 +11,7 @@ __all__ = [
     "GPU",
     "LOOKUP",
     "TASKS",
+    "TOOL",
     "LearningSize",
     "Task",
     "get_size",

@@ -5,6 +5,8 @@
   source close (a tiny model's copy plateau grows with context length) and completions fit in 10 tokens.
 * ``lookup``: multi step; the model must call the tool ``lookup(key)`` (a fixed random table, strict: a wrong key
   returns ``unknown``) through GRPO's real tool loop, then copy the tool's result into ``<answer>N</answer>``.
+  Kept for experiments with real-size models; no learning assertion uses it (a tiny model does not learn it on
+  CPU, and with a strict table a broken answer mask still leaves the reward of the right key in the tool call).
 * ``tool``: multi step, CPU-sized; the prompt is ``Get x.``, the model calls ``get(key)`` (lenient: any key answers
   with a fresh seeded random digit, so the result can be neither memorised nor computed) through GRPO's real tool
   loop and must copy the result into ``<answer>D</answer>``; the reward reads the reference from the rollout's own

@@ -7,9 +7,8 @@ import copy
 
 def test_grpo_trained_copy_model_scores_higher_through_verifiers(tmp_path, harness_report_dir):
     from harness.adapters.trl import release
-    from harness.adapters.verifiers import evaluate_exact_match
-    from harness.evaluation.chat_server import serve_chat_model
     from harness.evaluation.report import write_summary
+    from harness.evaluation.served_models import evaluate_models_through_verifiers
     from harness.learning.jobs import grpo_condition, warm_up
     from harness.learning.rewards import extract_answer
     from harness.learning.setup import get_task
@@ -21,12 +20,8 @@ def test_grpo_trained_copy_model_scores_higher_through_verifiers(tmp_path, harne
     before_grpo = copy.deepcopy(model)
     grpo_condition(task, "correct", 0, size, model, tokenizer)
     rows = [{"prompt": r["prompt"], "answer": r["answer"]} for r in task.prompts(32, seed=999)]
-    results = {}
-    for name, candidate in (("before_grpo", before_grpo), ("after_grpo", model)):
-        candidate.eval()
-        with serve_chat_model(candidate, tokenizer, model_name=f"copy-{name}") as base_url:
-            results[name] = evaluate_exact_match(rows, base_url=base_url, model=f"copy-{name}",
-                                                 output_dir=tmp_path / name, max_tokens=10, match="answer_tag")
+    results = evaluate_models_through_verifiers({"before_grpo": before_grpo, "after_grpo": model}, tokenizer, rows,
+                                                tmp_path, max_tokens=10, match="answer_tag")
     write_summary(harness_report_dir, "verifiers_grpo_copy_model_cpu", {k: v.summary() for k, v in results.items()})
 
     answers = {r["prompt"][-1]["content"]: r["answer"] for r in rows}
