@@ -13,9 +13,9 @@
   tool message (``answer_from_tool``). It has its own tokenizer, whose merges span whole stretches between special
   tokens, so the whole conversation is ~37 tokens (the chat template's tool preamble is 7) and the copy source sits
   7 tokens before the answer (with merges stopping at newlines, 75 tokens, the copy did not break through in 200
-  SFT steps on 2 seeds). Measured on CPU (seeds 0-3, ``sizes.TASK_ADJUSTMENTS``): SFT learns the copy in 140-210 steps; GRPO then
-  lifts the answer reward from chance (~0.1) to ~0.6 in 40 steps with trl's masks, and not with the answer after the
-  tool masked, with only tool results trained, or on a random reward.
+  SFT steps on 2 seeds). Measured on CPU (seeds 0-3, ``sizes.TASK_ADJUSTMENTS``): SFT learns the copy in 140-210
+  steps; GRPO then lifts the answer reward from chance (~0.1) to ~0.6 in 40 steps with trl's masks, and not with
+  the answer after the tool masked, with only tool results trained, or on a random reward.
 
 The SFT warm-up (``harness.learning.jobs.warm_up``) first trains on correct answers until the model copies, then
 briefly on deliberately wrong answers (random digits, ``sft_rows(wrong_fraction=...)``) so that the model starts GRPO
