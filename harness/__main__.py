@@ -14,13 +14,14 @@ import json
 import sys
 
 
-def _load_conversation(path: str) -> tuple[list[dict], list[dict] | None]:
+def _load_conversation(path: str) -> tuple[list[dict], list[dict] | None, dict, dict]:
+    """(messages, tools, template_kwargs, policy fields) from a conversation or replay file."""
     with open(path, encoding="utf-8") as handle:
         data = json.load(handle)
     if isinstance(data, list):
-        return data, None
+        return data, None, {}, {}
     if isinstance(data, dict) and "messages" in data:
-        return data["messages"], data.get("tools")
+        return data["messages"], data.get("tools"), dict(data.get("template_kwargs") or {}), dict(data.get("policy") or {})
     raise SystemExit(f"{path}: expected a list of messages or an object with 'messages'")
 
 
@@ -30,19 +31,19 @@ def _inspect(args: argparse.Namespace) -> int:
     from harness.conversation import ConversationError, validate_conversation
     from harness.oracle import Policy, build_oracle
 
-    messages, tools = _load_conversation(args.conversation)
+    messages, tools, template_kwargs, policy_fields = _load_conversation(args.conversation)
     try:
         validate_conversation(messages, tools)
     except ConversationError as error:
         print(f"{args.conversation}: {error}", file=sys.stderr)
         return 2
     tokenizer = load_tokenizer(args.tokenizer)
-    policy = Policy(turns=args.turns)
+    policy = Policy(**{**policy_fields, **({"turns": args.turns} if args.turns else {})})
     color = sys.stdout.isatty() if args.color == "auto" else args.color == "always"
     if args.masker:
         module, _, factory = args.masker.partition(":")
         masker = getattr(importlib.import_module(module), factory)(tokenizer)
-        oracle, failures = judge(masker, tokenizer, messages, tools, policy=policy)
+        oracle, failures = judge(masker, tokenizer, messages, tools, policy=policy, template_kwargs=template_kwargs)
         from harness.masker_output import normalize_output
 
         trained = normalize_output(masker(messages, tools)).trained
@@ -50,7 +51,7 @@ def _inspect(args: argparse.Namespace) -> int:
         for failure in failures:
             print(f"\n{failure}")
         return 1 if failures else 0
-    oracle = build_oracle(tokenizer, messages, tools, policy=policy)
+    oracle = build_oracle(tokenizer, messages, tools, policy=policy, template_kwargs=template_kwargs)
     print(token_table(oracle, color=color))
     for hazard in oracle.hazards:
         print(f"hazard [{hazard.kind}] message {hazard.message_index}: {hazard.detail}")
@@ -64,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     inspect.add_argument("conversation", help="JSON file: {'messages': [...], 'tools': [...]} or a list of messages")
     inspect.add_argument("--tokenizer", required=True, help="tokenizer name (see HARNESS_TOKENIZERS_DIR) or folder")
     inspect.add_argument("--masker", help="module:factory, factory(tokenizer) -> masker; shows its labels beside the oracle's")
-    inspect.add_argument("--turns", choices=("all", "last"), default="all", help="policy: which assistant turns are trained")
+    inspect.add_argument("--turns", choices=("all", "last"), default=None,
+                         help="policy: which assistant turns are trained (default: the file's policy, else all)")
     inspect.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     args = parser.parse_args(argv)
     return _inspect(args)

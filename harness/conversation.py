@@ -43,6 +43,7 @@ def validate_conversation(messages: Sequence[Mapping[str, Any]], tools: Sequence
             _fail(None, f"tool {t_index} is not an OpenAI function schema ({{'type': 'function', 'function': {{'name': ...}}}})")
         tool_names.add(function["name"])
     open_calls: dict[str, str] = {}
+    text_call_pending = False  # an assistant turn without structured calls may write its call as text
     for index, message in enumerate(messages):
         if not isinstance(message, Mapping):
             _fail(index, f"is a {type(message).__name__}, not a dict")
@@ -73,7 +74,10 @@ def validate_conversation(messages: Sequence[Mapping[str, Any]], tools: Sequence
                     _fail(index, f"tool_calls[{c_index}] arguments must be a JSON object, got {type(arguments).__name__}")
                 call_id = call.get("id") or f"#{c_index}"
                 open_calls[call_id] = function["name"]
+            text_call_pending = not calls and bool(content)
         elif role == "tool":
+            if not open_calls and text_call_pending and message.get("tool_call_id") is None:
+                continue  # the result of a call the assistant wrote as text (templates without structured calls)
             if not open_calls:
                 _fail(index, "tool message answers no call (no assistant tool_calls are pending before it)")
             call_id = message.get("tool_call_id")
@@ -85,3 +89,4 @@ def validate_conversation(messages: Sequence[Mapping[str, Any]], tools: Sequence
                 open_calls.pop(next(iter(open_calls)))
         else:
             open_calls = {}
+            text_call_pending = False

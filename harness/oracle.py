@@ -82,17 +82,30 @@ class Policy:
         ``<|im_start|>assistant\\n``; trl's Qwen training template trains it).
     train_conversation_end: text the template writes only after the last message (Phi-3.5's
         ``<|endoftext|>``), when the conversation ends with an assistant turn.
+    train_assistant_header: the assistant header itself (``<|im_start|>assistant\n``, Llama's
+        ``<|start_header_id|>assistant<|end_header_id|>\n\n``), which the generation prompt writes
+        and the model never samples. ``True`` or ``None`` also covers the header's whitespace unless
+        ``train_header_whitespace`` says otherwise. Text the generation prompt forces after the
+        header (Qwen3's empty ``<think></think>`` with thinking off) is never covered.
+    segmentation: ``True`` (default) the masker's ``input_ids`` must be the tokenization of the
+        whole rendering; ``None`` accepts ids that spell the same text with another segmentation
+        (message-by-message tokenization) and reports the difference as a hazard. Labels are
+        judged either way.
     """
 
     turns: str = "all"
     train_glue_after_stop: bool | None = False
     train_header_whitespace: bool | None = False
     train_conversation_end: bool | None = False
+    train_assistant_header: bool | None = False
+    segmentation: bool | None = True
 
     def __post_init__(self) -> None:
         if self.turns not in ("all", "last"):
             raise ValueError(f"Policy.turns must be 'all' or 'last', got {self.turns!r}")
-        for name in ("train_glue_after_stop", "train_header_whitespace", "train_conversation_end"):
+        if self.segmentation not in (True, None):
+            raise ValueError(f"Policy.segmentation must be True or None, got {self.segmentation!r}")
+        for name in ("train_glue_after_stop", "train_header_whitespace", "train_conversation_end", "train_assistant_header"):
             if getattr(self, name) not in (True, False, None):
                 raise ValueError(f"Policy.{name} must be True, False or None, got {getattr(self, name)!r}")
 
@@ -111,6 +124,8 @@ class TurnSpan:
     """One assistant turn in the full rendering, in characters."""
 
     message_index: int
+    header_start: int  # first character of the assistant header the generation prompt writes (== start if none)
+    header_end: int  # end of the header proper; [header_end, start) is text the generation prompt forces
     header_ws_start: int  # first character of the whitespace that ends the assistant header (== start if none)
     start: int  # first generated character
     stop_start: int  # first character of the stop token (== end when the template writes none)
@@ -131,28 +146,67 @@ class Oracle:
     stop_tokens: dict[int, list[int]]  # message index -> token indices of its stop token
     hazards: list[Hazard] = field(default_factory=list)
     ending: tuple[int, int] = (0, 0)  # characters written only after a final assistant turn
-    _tokenizer: Any = None
-    _template_kwargs: dict = field(default_factory=dict)
+    policy: Policy = Policy()
+    requirements: list[bool | None] = field(default_factory=list, repr=False)  # per character: must/must not/either train
+    locate_messages: Callable[[], list[int | None]] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def message_starts(self) -> list[int | None]:
+        """Character where each message's rendering starts (prefix renders, done on first use)."""
+        return self.locate_messages() if self.locate_messages is not None else [0] * len(self.messages)
+
+    @property
+    def trained_turns(self) -> list[TurnSpan]:
+        """The turns the policy trains (all, or the last one)."""
+        return self.turns if self.policy.turns == "all" else self.turns[-1:]
 
     @functools.cached_property
     def token_roles(self) -> list[str]:
-        """Role of the message each token belongs to (for the token table); computed on demand."""
-        starts = _message_starts(self._tokenizer, self.messages, self.tools, self.text, self._template_kwargs)
+        """Role of the message each token belongs to (for the token table)."""
+        import bisect
+
+        # Owner of a character: the last message (by index) that starts at or before it.
+        located = sorted((start, k) for k, start in enumerate(self.message_starts) if start is not None)
+        starts = [start for start, _ in located]
+        owners, latest = [], -1
+        for _, k in located:
+            latest = max(latest, k)
+            owners.append(latest)
         roles = []
         for start, _ in self.offsets:
-            owner = "template"
-            for index, message_start in enumerate(starts):
-                if message_start is not None and message_start <= start:
-                    owner = self.messages[index]["role"]
-            roles.append(owner)
+            at = bisect.bisect_right(starts, start) - 1
+            roles.append(self.messages[owners[at]]["role"] if at >= 0 else "template")
+        token_starts = [a for a, _ in self.offsets]
         for turn in self.turns:
-            for t, (a, b) in enumerate(self.offsets):
-                if a < turn.glue_end and b > turn.start:
+            t = bisect.bisect_left(token_starts, turn.glue_end) - 1
+            while t >= 0 and self.offsets[t][1] > turn.start:
+                if self.offsets[t][0] < turn.glue_end:
                     roles[t] = "assistant"
-        for t, (a, b) in enumerate(self.offsets):
-            if self.ending[0] < self.ending[1] and a >= self.ending[0]:
+                t -= 1
+        if self.ending[0] < self.ending[1]:
+            for t in range(bisect.bisect_left(token_starts, self.ending[0]), len(roles)):
                 roles[t] = "end"  # text the template writes after the last message
         return roles
+
+    def realigned(self, input_ids: Sequence[int], offsets: Sequence[tuple[int, int]]) -> "Oracle":
+        """The same judgement for another segmentation of the same text (a masker's own tokens).
+
+        ``offsets`` are each token's characters in ``self.text``; expectations are recomputed from
+        the per-character requirements, so a token is judged by the characters it spells.
+        """
+        hazards: list[Hazard] = []
+        offsets = [tuple(span) for span in offsets]
+        expected = _expected_from(self.text, offsets, self.requirements, self.trained_turns, hazards)
+        starts = self.message_starts
+        return dataclasses.replace(
+            self,
+            locate_messages=lambda: starts,
+            input_ids=list(input_ids),
+            offsets=offsets,
+            expected=expected,
+            stop_tokens=_stop_token_indices(offsets, self.trained_turns),
+            hazards=self.hazards + [h for h in hazards if h.kind == "straddle"],
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,17 +253,43 @@ def twin_message(message: Mapping[str, Any]) -> dict:
     return twin
 
 
+def _shared_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix (slice comparisons in C, binary search)."""
+    limit = min(len(a), len(b))
+    if a[:limit] == b[:limit]:
+        return limit
+    lo, hi = 0, limit  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _shared_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the longest common suffix, at most ``limit``."""
+    if limit <= 0:
+        return 0
+    if a[len(a) - limit :] == b[len(b) - limit :]:
+        return limit
+    lo, hi = 0, limit
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def _diff_region(a: str, b: str) -> tuple[int, int] | None:
     """Region of ``a`` that differs from ``b`` (maximal common prefix and suffix removed); None if equal."""
     if a == b:
         return None
-    limit = min(len(a), len(b))
-    p = 0
-    while p < limit and a[p] == b[p]:
-        p += 1
-    q = 0
-    while q < limit - p and a[len(a) - 1 - q] == b[len(b) - 1 - q]:
-        q += 1
+    p = _shared_prefix(a, b)
+    q = _shared_suffix(a, b, min(len(a), len(b)) - p)
     return p, len(a) - q
 
 
@@ -240,6 +320,22 @@ def _first_stop(text: str, stop_strings: Sequence[str], lo: int, hi: int) -> tup
 def _header_ws_start(text: str, start: int, header: str) -> int:
     trailing = len(header) - len(header.rstrip())
     return start - trailing if text[start - trailing : start] == header[len(header) - trailing :] else start
+
+
+def _header_proper_length(header: str) -> int:
+    """Length of the header proper: through its first line break and the whitespace after it.
+
+    What the generation prompt writes after that (Qwen3's ``<think>\n\n</think>\n\n`` with
+    thinking off) is text it forces, not the role header. A header without a line break
+    (gpt-oss ``<|start|>assistant``, Aya, DeepSeek) is all header.
+    """
+    newline = header.find("\n")
+    if newline < 0:
+        return len(header)
+    end = newline
+    while end < len(header) and header[end].isspace():
+        end += 1
+    return end
 
 
 def _glue_end(text: str, end: int, limit: int) -> int:
@@ -274,6 +370,7 @@ def _message_starts(tokenizer, messages, tools, text, template_kwargs) -> list[i
 @dataclass(frozen=True)
 class _Sampled:
     header: str  # generation-prompt text that the turn's rendering repeats (e.g. "<|im_start|>assistant\n")
+    header_start: int  # where ``header`` starts in F_i
     start: int  # in F_i
     stop: tuple[int, int] | None  # stop token span in F_i
     end: int  # end of the emitted text in F_i (after the stop token)
@@ -284,10 +381,7 @@ class _Sampled:
 
 def _common_prefix_length(a: str, b: str, stop_strings: Sequence[str]) -> int:
     """Length of the common prefix of ``a`` and ``b``, never cutting a special token of ``a`` in two."""
-    shared = 0
-    while shared < min(len(a), len(b)) and a[shared] == b[shared]:
-        shared += 1
-    return _outside_special(a, shared, stop_strings)
+    return _outside_special(a, _shared_prefix(a, b), stop_strings)
 
 
 def conversation_ending(history: str, prompt: str, stop_strings: Sequence[str]) -> str:
@@ -297,11 +391,22 @@ def conversation_ending(history: str, prompt: str, stop_strings: Sequence[str]) 
 
 def _outside_special(text: str, position: int, stop_strings: Sequence[str]) -> int:
     """``position``, moved back to the start of a special token it would cut in two."""
-    for stop in stop_strings:
-        at = text.find(stop, max(0, position - len(stop) + 1), position + len(stop) - 1)
-        if 0 <= at < position < at + len(stop):
-            return at
+    if not stop_strings:
+        return position
+    longest = max(len(stop) for stop in stop_strings)
+    lo = max(0, position - longest + 1)
+    for match in _special_pattern(tuple(stop_strings)).finditer(text, lo, position + longest - 1):
+        for stop in stop_strings:  # the match may be one of several overlapping spellings
+            if text.startswith(stop, match.start()) and match.start() < position < match.start() + len(stop):
+                return match.start()
     return position
+
+
+@functools.lru_cache(maxsize=64)
+def _special_pattern(stop_strings: tuple[str, ...]):
+    import re
+
+    return re.compile("|".join(re.escape(stop) for stop in sorted(stop_strings, key=len, reverse=True)))
 
 
 def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs) -> _Sampled:
@@ -337,12 +442,14 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs) 
             raise OracleError(f"message {i}: generation prompt {gen_prompt!r} not found before the turn's text")
         start = at + len(gen_prompt)
     header = gen_prompt[: start - len(base)] if full.startswith(base) else gen_prompt
+    header_start = start - len(header)
     text_end = region[1] if region is not None else start
     stop = _last_stop(full, stop_strings, text_end, len(full))
     end = stop[1] if stop is not None else len(full.rstrip())
     end = max(end, text_end)
     return _Sampled(
         header=header,
+        header_start=header_start,
         start=start,
         stop=stop,
         end=end,
@@ -373,6 +480,8 @@ def _located_by_prefix(text: str, sampled: _Sampled) -> TurnSpan | None:
     stop_start = sampled.stop[0] if sampled.stop else sampled.end
     return TurnSpan(
         message_index=-1,
+        header_start=sampled.header_start,
+        header_end=sampled.header_start + _header_proper_length(sampled.header),
         header_ws_start=_header_ws_start(text, sampled.start, sampled.header),
         start=sampled.start,
         stop_start=stop_start,
@@ -423,6 +532,7 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
         if at < 0:
             raise OracleError(f"message {i}: assistant header {sampled.header!r} not found where the turn is rendered")
         start = at + len(sampled.header)
+        header_start = at
     else:
         # No header (Llama-2's "[/INST] answer"): the turn starts after the text the template
         # writes between the previous message's last character and the turn, as sampled.
@@ -430,6 +540,7 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
         if lead_in is None or i == 0 or regions[i - 1] is None or not text.startswith(lead_in, regions[i - 1][1]):
             raise OracleError(f"message {i}: the template writes no assistant header to find the rewritten turn by")
         start = regions[i - 1][1] + len(lead_in)
+        header_start = start
     text_end = region[1] if region is not None else start
     if text.startswith(sampled.tail_after_text, text_end) and sampled.stop is not None:
         end = text_end + len(sampled.tail_after_text)
@@ -444,6 +555,8 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
         end = stop[1]
     return TurnSpan(
         message_index=i,
+        header_start=header_start,
+        header_end=header_start + _header_proper_length(text[header_start:start]),
         header_ws_start=_header_ws_start(text, start, sampled.header),
         start=start,
         stop_start=stop[0] if stop else end,
@@ -521,12 +634,8 @@ def build_oracle(
         tail = conversation_ending(text, prompt, stop_strings)
         # Never inside the last turn (gpt-oss ends a final turn with <|return|>, a non-final one with <|end|>).
         ending = (max(len(text) - len(tail), turns[-1].glue_end), len(text))
-    expected = _expected_labels(text, offsets, trained_turns, policy, ending, hazards)
-    stop_tokens = {
-        turn.message_index: [t for t, (a, b) in enumerate(offsets) if a < turn.end and b > turn.stop_start]
-        for turn in trained_turns
-        if turn.stop_start < turn.end
-    }
+    requirements = _char_requirements(text, trained_turns, policy, ending)
+    expected = _expected_from(text, offsets, requirements, trained_turns, hazards)
     return Oracle(
         messages=messages,
         tools=tools,
@@ -535,26 +644,49 @@ def build_oracle(
         offsets=offsets,
         turns=turns,
         expected=expected,
-        stop_tokens=stop_tokens,
+        stop_tokens=_stop_token_indices(offsets, trained_turns),
         hazards=hazards,
         ending=ending,
-        _tokenizer=tokenizer,
-        _template_kwargs=template_kwargs,
+        policy=policy,
+        requirements=requirements,
+        locate_messages=functools.partial(_message_starts, tokenizer, messages, tools, text, template_kwargs),
     )
 
 
-def _expected_labels(text, offsets, turns, policy, ending, hazards) -> list[Expect]:
-    # Per character: True = must train, False = must not, None = either (a convention set to None).
+def _stop_token_indices(offsets, turns) -> dict[int, list[int]]:
+    return {
+        turn.message_index: [t for t, (a, b) in enumerate(offsets) if a < turn.end and b > turn.stop_start]
+        for turn in turns
+        if turn.stop_start < turn.end
+    }
+
+
+def _header_whitespace_requirement(policy: Policy) -> bool | None:
+    if policy.train_assistant_header is not False and policy.train_header_whitespace is False:
+        return policy.train_assistant_header  # the whole header, its whitespace included
+    return policy.train_header_whitespace
+
+
+def _char_requirements(text, turns, policy: Policy, ending) -> list[bool | None]:
+    """Per character: True = must train, False = must not, None = either (a convention set to None)."""
     must: list[bool | None] = [False] * len(text)
-    for a, b, value in [(t.header_ws_start, t.start, policy.train_header_whitespace) for t in turns] + [
-        (t.end, t.glue_end, policy.train_glue_after_stop) for t in turns
-    ] + [(ending[0], ending[1], policy.train_conversation_end)]:
+    regions = (
+        [(t.header_start, min(t.header_end, t.header_ws_start), policy.train_assistant_header) for t in turns]
+        + [(t.header_ws_start, t.start, _header_whitespace_requirement(policy)) for t in turns]
+        + [(t.end, t.glue_end, policy.train_glue_after_stop) for t in turns]
+        + [(ending[0], ending[1], policy.train_conversation_end)]
+    )
+    for a, b, value in regions:
         for c in range(a, b):
             if not must[c]:
                 must[c] = value
     for turn in turns:
         for c in range(turn.start, turn.end):
             must[c] = True
+    return must
+
+
+def _expected_from(text, offsets, must, turns, hazards) -> list[Expect]:
     stops = [(t.stop_start, t.end) for t in turns if t.stop_start < t.end]
     expected = []
     for t, (a, b) in enumerate(offsets):

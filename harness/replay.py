@@ -33,6 +33,7 @@ def write_replay(
     tools: Sequence[Mapping[str, Any]] | None = None,
     label: str = "conversation",
     template_kwargs: Mapping[str, Any] | None = None,
+    policy: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the conversation as ``<directory>/<label>-<hash>.json`` and return the path.
 
@@ -41,6 +42,8 @@ def write_replay(
     data: dict[str, Any] = {"messages": [dict(m) for m in messages], "tools": [dict(t) for t in tools] if tools else None}
     if template_kwargs:
         data["template_kwargs"] = dict(template_kwargs)
+    if policy:
+        data["policy"] = dict(policy)
     data["tokenizer"] = tokenizer
     text = json.dumps(data, ensure_ascii=False, indent=1, default=str)
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]

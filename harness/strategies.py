@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from harness.template_probe import PERMISSIVE, TemplateCapabilities, probe_template
+from harness.template_probe import PERMISSIVE, TemplateCapabilities, probe_template, text_tool_call
 
 # Spellings of other templates' control tokens, added to a tokenizer's own by conversations_for.
 CROSS_TEMPLATE_CONTROL_STRINGS = (
@@ -308,14 +308,16 @@ def assistant_turns(
     """One assistant message. ``calls=False``: an answer (text, maybe with ``<cite>``/``<answer>``
     tags and reasoning, inline ``<think>`` or in ``capabilities.reasoning_field``). ``calls=True``:
     one tool call (several when ``capabilities.parallel_calls``) to ``tools``, with content
-    ``capabilities.tool_call_content`` or, where the template renders it, some text."""
+    ``capabilities.tool_call_content`` or, where the template renders it, some text. Where the
+    template drops structured calls but renders tool results (``capabilities.text_tool_calls``),
+    the call is written as text in the content, in the template's documented format."""
     caps = _check_capabilities(capabilities)
     _check_bool("calls", calls)
     _check_bool("reasoning", reasoning)
     _check_bool("hard_text", hard_text)
     _check_int("first_id", first_id, 0)
-    if calls and not caps.tools:
-        raise InvalidArgument("calls=True, but the capabilities say the template does not render tool calls")
+    if calls and not (caps.tools or caps.text_tool_calls):
+        raise InvalidArgument("calls=True, but the capabilities say the template renders no tool calls, not even as text")
     if tools is not None:
         tools = _check_tools(tools)
     text = texts(control_strings=control_strings, hard=hard_text)
@@ -329,6 +331,12 @@ def _assistant_turns(draw, caps, tools, calls, first_id, text, reasoning) -> dic
         message["content"] = draw(_answer_text(text=text, reasoning_inline=reasoning))
         if reasoning and caps.reasoning_field and draw(st.booleans()):
             message[caps.reasoning_field] = draw(text)
+        return message
+    if not caps.tools:  # the template drops structured calls: the call is text the model writes
+        calls_made = draw(tool_calls(tools=tools or TOOL_SCHEMAS, max_calls=1, first_id=first_id, hard_text=draw(st.booleans())))
+        call = calls_made[0]["function"]
+        message["content"] = text_tool_call(call["name"], call["arguments"], caps.tool_call_tag)
+        message[_TEXT_CALLS] = calls_made  # removed by _conversations: tells it which results to write
         return message
     max_calls = 3 if caps.parallel_calls and caps.consecutive_tool_messages else 1
     message["content"] = caps.tool_call_content
@@ -344,11 +352,17 @@ def _assistant_turns(draw, caps, tools, calls, first_id, text, reasoning) -> dic
     return message
 
 
-def _tool_results(draw, calls: list[dict], text: st.SearchStrategy[str]) -> list[dict]:
+_TEXT_CALLS = "_harness_text_calls"
+
+
+def _tool_results(draw, calls: list[dict], text: st.SearchStrategy[str], *, by_id: bool = True) -> list[dict]:
     results = []
     for call in calls:
         content = draw(st.one_of(text, tool_arguments().map(lambda v: json.dumps(v, ensure_ascii=False))))
-        results.append({"role": "tool", "tool_call_id": call["id"], "name": call["function"]["name"], "content": content})
+        result = {"role": "tool", "name": call["function"]["name"], "content": content}
+        if by_id:
+            result = {"role": "tool", "tool_call_id": call["id"], **{k: v for k, v in result.items() if k != "role"}}
+        results.append(result)
     return results
 
 
@@ -381,7 +395,7 @@ def conversations(
 @st.composite
 def _conversations(draw, max_turns, tools, caps, controls, reasoning, hard_text) -> dict:
     text = texts(control_strings=controls, hard=hard_text)
-    use_tools = tools and caps.tools
+    use_tools = tools and (caps.tools or caps.text_tool_calls)
     schemas = draw(tool_schemas()) if use_tools else None
     max_steps = (2 if caps.multi_step_tools else 1) if use_tools else 0
 
@@ -395,9 +409,11 @@ def _conversations(draw, max_turns, tools, caps, controls, reasoning, hard_text)
         messages.append({"role": "user", "content": draw(text)})
         for _ in range(draw(st.integers(0, max_steps))):
             turn = draw(assistant_turns(tools=schemas, calls=True, first_id=next_id, **options))
-            next_id += len(turn["tool_calls"])
+            text_calls = turn.pop(_TEXT_CALLS, None)
+            calls = text_calls or turn["tool_calls"]
+            next_id += len(calls)
             messages.append(turn)
-            messages.extend(_tool_results(draw, turn["tool_calls"], text))
+            messages.extend(_tool_results(draw, calls, text, by_id=text_calls is None))
         answer = draw(assistant_turns(calls=False, **options))
         # Answers often repeat the question or copy a tool's result verbatim: the same text then
         # appears in a non-assistant message first (where a masker that searches for it lands).

@@ -48,6 +48,12 @@ class TemplateCapabilities:
     reasoning_field: the message field the template renders as the last assistant turn's reasoning.
     reasoning_with_tool_calls: that field may be set on a tool-call turn.
     multi_step_tools: call, result, call, result, answer in one assistant episode renders.
+    tool_results: ``tool`` messages render (as the template's tool turn, or as another turn:
+        SmolLM3 writes them as user turns).
+    text_tool_calls: structured ``tool_calls`` are dropped but tool results render: a call is
+        written as text in the assistant content, ``tool_call_tag`` (the tag the template's tool
+        prompt documents, such as ``tool_call``) around ``{"name": ..., "arguments": ...}``, or
+        that JSON alone where the template names no tag.
     """
 
     system_role: bool = True
@@ -62,6 +68,9 @@ class TemplateCapabilities:
     tool_call_id: str = TOOL_CALL_ID_FORMATS[0]
     reasoning_field: str | None = "reasoning_content"
     reasoning_with_tool_calls: bool = True
+    tool_results: bool = True
+    text_tool_calls: bool = False
+    tool_call_tag: str | None = None
     errors: tuple[str, ...] = ()  # why each failing probe failed, for summary()
 
     def make_tool_call_id(self, n: int) -> str:
@@ -143,11 +152,16 @@ class _Prober:
         )
         tools, content, call_id = self._probe_tools()
         id_format = call_id or TOOL_CALL_ID_FORMATS[0]
-        parallel = consecutive = multi_step = call_text = reasoning_calls = False
+        parallel = consecutive = multi_step = call_text = reasoning_calls = text_calls = False
+        tag = None
         if tools:
             parallel, consecutive = self._probe_parallel(content, id_format)
             multi_step = self._probe_multi_step(content, id_format)
             call_text = self._probe_call_text(id_format)
+        else:
+            tag = _documented_call_tag(self.tokenizer, self.kwargs)
+            text_calls = self._probe_text_calls(tag, steps=1)
+            multi_step = text_calls and self._probe_text_calls(tag, steps=2)
         reasoning_field = None
         for name in REASONING_FIELDS:
             if ok(f"reasoning:{name}", [user, {"role": "assistant", "content": "amarkerone", name: "rmarkerone"}], None,
@@ -169,6 +183,9 @@ class _Prober:
             tool_call_id=id_format,
             reasoning_field=reasoning_field,
             reasoning_with_tool_calls=reasoning_calls,
+            tool_results=tools or text_calls,
+            text_tool_calls=text_calls,
+            tool_call_tag=tag if text_calls else None,
             errors=tuple(self.errors),
         )
 
@@ -222,12 +239,43 @@ class _Prober:
         messages, markers = self._tool_conversation("cmarkerone", id_format.format(1))
         return self._ok("tool_call_text", messages, [_PROBE_TOOL], [*markers, "cmarkerone"])
 
+    def _probe_text_calls(self, tag: str | None, *, steps: int) -> bool:
+        messages: list[dict] = [{"role": "user", "content": "umarkerone"}]
+        markers = ["umarkerone", "amarkerone"]
+        for step in ("one", "two")[:steps]:
+            call = text_tool_call("probe_lookup", {"query": f"vmarker{step}"}, tag)
+            messages.append({"role": "assistant", "content": call})
+            messages.append({"role": "tool", "name": "probe_lookup", "content": f"tmarker{step}"})
+            markers += [f"vmarker{step}", f"tmarker{step}"]
+        messages.append({"role": "assistant", "content": "amarkerone"})
+        return self._ok(f"text_tool_calls(steps={steps})", messages, [_PROBE_TOOL], markers)
+
     def _probe_reasoning_calls(self, field_name: str, content, id_format: str) -> bool:
         messages, markers = self._tool_conversation(content, id_format.format(1))
         messages[1] = {**messages[1], field_name: "rmarkerone"}
         # Reasoning of a tool-call turn before the final answer may legitimately be dropped from
         # history (Qwen3, gpt-oss): only require that it renders and the rest stays intact.
         return self._ok("reasoning_with_tool_calls", messages, [_PROBE_TOOL], markers)
+
+
+def text_tool_call(name: str, arguments: Any, tag: str | None) -> str:
+    """A tool call written as text: ``<tag>\n{"name": ..., "arguments": ...}\n</tag>``, or the JSON alone."""
+    body = json.dumps({"name": name, "arguments": arguments}, ensure_ascii=False)
+    return f"<{tag}>\n{body}\n</{tag}>" if tag else body
+
+
+def _documented_call_tag(tokenizer, template_kwargs: Mapping[str, Any]) -> str | None:
+    """The tag a template's tool prompt tells the model to write calls in (``<tool_call>``), if any."""
+    import re
+
+    try:
+        prompt = hf.render(tokenizer, [{"role": "user", "content": "x"}], [_PROBE_TOOL], **template_kwargs)
+    except Exception:
+        return None
+    for tag in re.findall(r"<([A-Za-z_]*tool_?call[A-Za-z_]*)>", prompt):
+        if f"</{tag}>" in prompt:
+            return tag
+    return None
 
 
 def probe_all(names: list[str], loader: Callable[[str], Any] = hf.load_tokenizer) -> dict[str, TemplateCapabilities]:

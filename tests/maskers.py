@@ -79,14 +79,25 @@ def _labels(ids, mask):
     return {"input_ids": ids, "labels": [t if m else IGNORE for t, m in zip(ids, mask)]}
 
 
+def _prefix_length(tokenizer, messages, tools, k) -> int | None:
+    """Length of the render of ``messages[:k]``; None where the template cannot render that prefix
+    (Llama 3.1 with tools refuses a conversation that has no user message yet)."""
+    if k == 0:
+        return 0
+    try:
+        return len(render(tokenizer, messages[:k], tools))
+    except Exception:
+        return None
+
+
 def _role_spans(tokenizer, messages, tools, roles):
     """Character spans of whole messages of the given roles (prefix renders; header included)."""
     spans = []
     for k, message in enumerate(messages):
         if message["role"] in roles:
-            before = render(tokenizer, messages[:k], tools) if k else ""
-            after = render(tokenizer, messages[: k + 1], tools)
-            spans.append((k, len(before), len(after)))
+            before, after = _prefix_length(tokenizer, messages, tools, k), _prefix_length(tokenizer, messages, tools, k + 1)
+            if before is not None and after is not None:
+                spans.append((k, before, after))
     return spans
 
 
@@ -230,6 +241,46 @@ def content_located_by_search(tokenizer, stop, messages, tools, text, ids, offse
     return _labels(ids, _mask(offsets, found))
 
 
+@_bug
+def header_and_tool_prefix_trained(tokenizer, stop, messages, tools, text, ids, offsets, spans):
+    """Two bugs at once: the assistant header trained (a convention some keep on purpose) and the
+    first tokens of each tool message trained (the leak that breaks multi-turn RL)."""
+    headers = [(k, len(render(tokenizer, messages[:k], tools)), b) for k, a, b in spans]
+    mask = _mask(offsets, headers)
+    for k, start, end in _role_spans(tokenizer, messages, tools, {"tool"}):
+        first = [t for t, (x, y) in enumerate(offsets) if y > start and x < end and y > x][:3]
+        for t in first:
+            mask[t] = True
+    return _labels(ids, mask)
+
+
+def per_message_masker(tokenizer, stop: str):
+    """Correct labels on ids tokenized piece by piece (each message's rendering, and within an
+    assistant turn the header, the generated text and the glue on their own): the same text as
+    the rendering, another segmentation where tokens would merge across the cuts."""
+
+    def masker(messages, tools):
+        text = render(tokenizer, messages, tools)
+        spans = _turn_spans(tokenizer, messages, tools, stop)
+        cuts = {0, len(text)}
+        for k in range(1, len(messages)):
+            cuts.add(_prefix_length(tokenizer, messages, tools, k) or 0)
+        for _, a, b in spans:
+            cuts.update((a, b))
+        ids, labels = [], []
+        bounds = sorted(c for c in cuts if 0 <= c <= len(text))
+        for a, b in zip(bounds, bounds[1:]):
+            if a == b:
+                continue
+            piece = tokenizer(text[a:b], add_special_tokens=False)["input_ids"]
+            trained = any(x <= a and b <= y for _, x, y in spans)
+            ids += piece
+            labels += [t if trained else IGNORE for t in piece]
+        return {"input_ids": ids, "labels": labels}
+
+    return masker
+
+
 PLANTED_BUGS = [
     labels_shifted_left,
     mask_shifted_right,
@@ -249,4 +300,5 @@ PLANTED_BUGS = [
     truncated_to_max_length,
     pad_token_masked_as_eos,
     content_located_by_search,
+    header_and_tool_prefix_trained,
 ]

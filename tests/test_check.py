@@ -12,6 +12,7 @@ from harness.check import assert_masker, check_masker, judge
 from harness.masker_output import MaskerOutputError
 from harness.oracle import Policy
 from tests import maskers
+from tests.maskers import IGNORE
 
 # Template -> its end-of-turn string, for the independent correct masker.
 STOPS = {
@@ -40,7 +41,8 @@ def test_correct_masker_passes(name, load_tokenizer_or_skip):
     tokenizer = load_tokenizer_or_skip(name)
     report = check_masker(maskers.correct_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES)
     assert report.passed, str(report)
-    assert report.examples >= EXAMPLES
+    # examples counts distinct conversations judged (Hypothesis repeats some on small templates).
+    assert report.examples >= EXAMPLES // 2
 
 
 def test_correct_mask_tensor_masker_passes(load_tokenizer_or_skip):
@@ -143,3 +145,133 @@ def test_bad_arguments_are_rejected(load_tokenizer_or_skip):
         check_masker("not a masker", tokenizer)
     with pytest.raises(ValueError, match="turns"):
         Policy(turns="first")
+
+
+# --- one failure class per bug, re-segmented ids judged, coverage (issue 8) --------------------
+
+DISTINCT_TEMPLATES = ["qwen2.5-instruct", "llama-3.1-instruct", "smollm3-3b"]
+
+
+@pytest.mark.parametrize("name", DISTINCT_TEMPLATES)
+def test_two_bugs_are_two_failures_and_the_header_convention_leaves_the_tool_leak(name, load_tokenizer_or_skip, tmp_path):
+    tokenizer = load_tokenizer_or_skip(name)
+    masker = maskers.header_and_tool_prefix_trained(tokenizer, STOPS[name])
+    report = check_masker(masker, tokenizer, max_examples=EXAMPLES, replay_dir=tmp_path)
+    keys = [f.key for f in report.failures]
+    assert "no_label_outside_assistant_output[assistant header]" in keys, str(report)
+    assert "no_label_outside_assistant_output[tool result]" in keys, str(report)
+    tool = next(f for f in report.failures if f.kind == "tool result")
+    assert any(m["role"] == "tool" for m in tool.messages)
+    assert "◀" in tool.explanation and "tool" in tool.explanation
+    accepted = check_masker(masker, tokenizer, max_examples=EXAMPLES, replay_dir=tmp_path,
+                            policy=Policy(train_assistant_header=True))
+    assert [f.key for f in accepted.failures] == ["no_label_outside_assistant_output[tool result]"], str(accepted)
+
+
+@pytest.mark.parametrize("name", ["qwen2.5-instruct", "llama-3.1-instruct", "gemma-2-it"])
+def test_message_by_message_tokenization_is_judged_and_reported_once(name, load_tokenizer_or_skip, tmp_path):
+    tokenizer = load_tokenizer_or_skip(name)
+    report = check_masker(maskers.per_message_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES,
+                          replay_dir=tmp_path)
+    assert [f.key for f in report.failures] in ([], ["input_ids_match_rendering[segmentation]"]), str(report)
+    lenient = check_masker(maskers.per_message_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES,
+                           replay_dir=tmp_path, policy=Policy(segmentation=None))
+    assert lenient.passed, str(lenient)
+
+
+def test_resegmented_ids_are_named_with_both_sides_and_labels_still_judged(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    masker = maskers.per_message_masker(tokenizer, "<|im_end|>")
+    calls = [{"id": "call_0001", "type": "function", "function": {"name": "get_weather", "arguments": {"location": "x"}}}]
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": " ", "tool_calls": calls},
+                {"role": "tool", "tool_call_id": "call_0001", "name": "get_weather", "content": "sun"},
+                {"role": "assistant", "content": "\nok"}]
+    from harness.strategies import TOOL_SCHEMAS
+
+    _, failures = judge(masker, tokenizer, messages, [TOOL_SCHEMAS[0]])
+    assert [f.key for f in failures] == ["input_ids_match_rendering[segmentation]"]
+    assert "masker's tokens there" in failures[0].explanation and "rendering's tokens there" in failures[0].explanation
+    # The same segmentation with the stop token left untrained: judged on the masker's own tokens.
+    def broken(messages, tools):
+        out = masker(messages, tools)
+        stop = tokenizer.convert_tokens_to_ids("<|im_end|>")
+        return {"input_ids": out["input_ids"], "labels": [IGNORE if t == stop else l for t, l in zip(out["input_ids"], out["labels"])]}
+
+    _, failures = judge(broken, tokenizer, messages, [TOOL_SCHEMAS[0]])
+    assert {f.key for f in failures} == {"input_ids_match_rendering[segmentation]", "stop_token_trained[stop token]"}
+
+
+def test_text_that_differs_makes_labels_unjudgeable_but_truncation_is_judged(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("llama-3.1-instruct")
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
+    _, failures = judge(maskers.double_bos(tokenizer, "<|eot_id|>"), tokenizer, messages)
+    if failures:  # this tokenizer's encode() adds no BOS: then there is nothing to find
+        assert [f.key for f in failures] == ["input_ids_match_rendering[text differs]"]
+    correct = maskers.correct_masker(tokenizer, "<|eot_id|>")
+
+    def cut(messages, tools):
+        out = correct(messages, tools)
+        return {k: v[:-1] for k, v in out.items()}
+
+    _, failures = judge(cut, tokenizer, messages)
+    assert [f.key for f in failures] == ["input_ids_match_rendering[truncated]"]
+
+
+def test_smollm3_tool_results_are_generated_and_a_tool_leak_is_caught(load_tokenizer_or_skip, tmp_path):
+    tokenizer = load_tokenizer_or_skip("smollm3-3b")
+    correct = check_masker(maskers.correct_masker(tokenizer, "<|im_end|>"), tokenizer, max_examples=EXAMPLES,
+                           replay_dir=tmp_path)
+    assert correct.passed, str(correct)
+    assert correct.coverage.counts["tool results"] > 0 and correct.coverage.counts["tool calls"] > 0
+    assert "structured tool calls" in correct.coverage.cannot_express
+    leak = check_masker(maskers.tool_responses_trained(tokenizer, "<|im_end|>"), tokenizer, max_examples=EXAMPLES,
+                        replay_dir=tmp_path)
+    assert "no_label_outside_assistant_output[tool result]" in [f.key for f in leak.failures], str(leak)
+    shrunk = next(f for f in leak.failures if f.kind == "tool result").messages
+    call = next(m for m in shrunk if m["role"] == "assistant" and "<tool_call>" in (m.get("content") or ""))
+    assert "tool_calls" not in call  # written as text, in the format SmolLM3's tool prompt documents
+
+
+@pytest.mark.parametrize("name", ["qwen2.5-instruct", "gemma-2-it"])
+def test_report_lists_coverage_and_what_the_template_cannot_express(name, load_tokenizer_or_skip, tmp_path):
+    tokenizer = load_tokenizer_or_skip(name)
+    report = check_masker(maskers.correct_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES, replay_dir=tmp_path)
+    lines = str(report).splitlines()
+    assert lines[1].startswith("exercised (") and "tool results" in lines[1] and "non-ASCII" in lines[1]
+    assert lines[2].startswith("template cannot express:")
+    if name == "gemma-2-it":
+        assert "tool results" in report.coverage.cannot_express and not report.coverage.gaps
+    else:
+        assert report.coverage.counts["tool results"] > 0 and report.coverage.counts["multi-turn"] > 0
+
+
+def test_no_tool_results_on_a_template_that_renders_them_fails_the_assertion(load_tokenizer_or_skip, tmp_path):
+    from hypothesis import strategies as st
+
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    plain = st.just({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}], "tools": None})
+    report = check_masker(maskers.correct_masker(tokenizer, "<|im_end|>"), tokenizer, max_examples=3, conversations=plain)
+    assert report.passed  # nothing to judge about coverage: the caller chose the conversations
+    from harness.coverage import Coverage
+
+    gap = Coverage(cannot_express={})
+    gap.add({"system"})
+    assert gap.gaps == ["tool calls", "tool results"]
+
+
+def test_replay_file_holds_the_whole_conversation_and_the_command_replays_it(load_tokenizer_or_skip, tmp_path):
+    import json
+    import shlex
+    import subprocess
+    import sys
+
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    report = check_masker(maskers.stop_token_untrained(tokenizer, "<|im_end|>"), tokenizer, max_examples=EXAMPLES,
+                          replay_dir=tmp_path)
+    failure = report.failures[0]
+    assert failure.replay and failure.replay in str(report)
+    command = shlex.split(failure.replay)
+    data = json.loads(open(command[-1], encoding="utf-8").read())
+    assert data["messages"] == failure.messages
+    out = subprocess.run([sys.executable, *command[1:], "--color", "never"], capture_output=True, text=True, check=True)
+    assert "<|im_end|>" in out.stdout and "✓" in out.stdout

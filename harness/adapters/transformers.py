@@ -101,9 +101,108 @@ def special_token_strings(tokenizer) -> set[str]:
     Added tokens count even when not flagged special (Phi-3's ``<|end|>`` is not); whitespace-only
     and one-character added tokens do not (they are vocabulary, not control tokens).
     """
-    strings = set(tokenizer.all_special_tokens)
-    strings.update(str(token) for token in getattr(tokenizer, "added_tokens_decoder", {}).values())
-    return {s for s in strings if len(s) > 1 and s.strip()}
+    key = (id(getattr(tokenizer, "backend_tokenizer", tokenizer)), len(tokenizer), tuple(tokenizer.all_special_tokens))
+    cached = _SPECIAL_STRINGS.get(key)
+    if cached is None or cached[0] is not getattr(tokenizer, "backend_tokenizer", tokenizer):
+        strings = set(tokenizer.all_special_tokens)
+        strings.update(str(token) for token in _added_tokens(tokenizer).values())
+        cached = (getattr(tokenizer, "backend_tokenizer", tokenizer), {s for s in strings if len(s) > 1 and s.strip()})
+        _SPECIAL_STRINGS[key] = cached
+    return set(cached[1])
+
+
+# Per loaded vocabulary (the backend object, shared by a tokenizer's copies, is kept alive here).
+_SPECIAL_STRINGS: dict[tuple, tuple[Any, set[str]]] = {}
+_ADDED: dict[tuple[int, int], tuple[Any, dict[int, str]]] = {}
+
+
+def _added_tokens(tokenizer) -> dict[int, str]:
+    """``{id: text}`` of the added tokens, read once per vocabulary (the call is slow)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    key = (id(backend), len(tokenizer))
+    cached = _ADDED.get(key) if backend is not None else None
+    if cached is not None and cached[0] is backend:
+        return cached[1]
+    added = {int(i): str(t) for i, t in getattr(tokenizer, "added_tokens_decoder", {}).items()}
+    if backend is not None:
+        _ADDED[key] = (backend, added)
+    return added
+
+
+@functools.lru_cache(maxsize=1)
+def _byte_decoder() -> dict[str, int]:
+    """GPT-2's byte-level alphabet, reversed: vocabulary character -> byte."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    chars = list(printable)
+    extra = 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            chars.append(256 + extra)
+            extra += 1
+    return {chr(c): b for b, c in zip(printable, chars)}
+
+
+def _decoder_kinds(tokenizer) -> set[str]:
+    import json
+
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return set()
+    kinds: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("type"), str):
+                kinds.add(node["type"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    decoder = backend.decoder
+    if decoder is None:
+        return kinds
+    walk(json.loads(decoder.__getstate__()))
+    return kinds
+
+
+def token_bytes(tokenizer, ids: Sequence[int]) -> list[bytes] | None:
+    """The bytes each token id spells, or None where the tokenizer's decoder is not understood.
+
+    Byte-level BPE (GPT-2, Llama 3, Qwen, gpt-oss): each vocabulary character is one byte.
+    SentencePiece-style (Gemma, Llama 2, Phi-3): ``▁`` is a space and ``<0xNN>`` one byte. Added
+    and special tokens spell their own text. Decoder steps that edit the text as a whole (Phi-3's
+    leading-space strip) are not applied: callers compare against the same function's bytes
+    for a reference tokenization.
+    """
+    kinds = _decoder_kinds(tokenizer)
+    added = _added_tokens(tokenizer)
+    pieces = tokenizer.convert_ids_to_tokens([int(i) for i in ids])
+    out: list[bytes] = []
+    if "ByteLevel" in kinds:
+        table = _byte_decoder()
+        for token_id, piece in zip(ids, pieces):
+            if int(token_id) in added:
+                out.append(added[int(token_id)].encode("utf-8"))
+            elif piece is None or any(ch not in table for ch in piece):
+                return None
+            else:
+                out.append(bytes(table[ch] for ch in piece))
+        return out
+    if kinds & {"ByteFallback", "Metaspace", "Replace"}:
+        for token_id, piece in zip(ids, pieces):
+            if int(token_id) in added:
+                out.append(added[int(token_id)].encode("utf-8"))
+            elif piece is None:
+                return None
+            elif len(piece) == 6 and piece.startswith("<0x") and piece.endswith(">"):
+                out.append(bytes([int(piece[3:5], 16)]))
+            else:
+                out.append(piece.replace("▁", " ").encode("utf-8"))
+        return out
+    return None
 
 
 def convert_ids_to_tokens(tokenizer, ids: Sequence[int]) -> list[str]:
