@@ -43,6 +43,11 @@ def renderer_for(tokenizer, config_name: str | None = None, **config_kwargs: Any
 
     if config_name is None:
         config_name, config_kwargs = RENDERER_CONFIGS.get(str(tokenizer.name_or_path), DEFAULT_CONFIG)
+    if config_name == "Llama3RendererConfig" and "date_string" not in config_kwargs:
+        # The renderer pins "26 Jul 2024"; the template writes today's date (strftime_now): match the template.
+        import datetime
+
+        config_kwargs = {**config_kwargs, "date_string": datetime.datetime.now().strftime("%d %b %Y")}
     config = getattr(renderers, config_name)(**config_kwargs)
     try:
         renderer = renderers.create_renderer(tokenizer, config)
