@@ -43,8 +43,8 @@ def renderer_for(tokenizer, config_name: str | None = None, **config_kwargs: Any
 
     if config_name is None:
         config_name, config_kwargs = RENDERER_CONFIGS.get(str(tokenizer.name_or_path), DEFAULT_CONFIG)
-    if config_name == "Llama3RendererConfig" and "date_string" not in config_kwargs:
-        # The renderer pins "26 Jul 2024"; the template writes today's date (strftime_now): match the template.
+    if config_name == "Llama3RendererConfig" and "date_string" not in config_kwargs and "strftime_now" in (tokenizer.chat_template or ""):
+        # The renderer pins "26 Jul 2024"; Llama 3.2's template writes today's date (strftime_now): match it.
         import datetime
 
         config_kwargs = {**config_kwargs, "date_string": datetime.datetime.now().strftime("%d %b %Y")}
@@ -279,3 +279,16 @@ def format_prefix_table(rows: list[dict]) -> str:
                      f"{mark(r['renderer_ids_prefix_stable']):<12} {mark(r['renderer_declares_prefix_stable']):<8} "
                      f"{r['renderer'] or '-'}")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m harness.adapters.renderers [out.json]: the prefix-stability table as data
+    import json
+    import sys
+
+    from harness.tokenizer_registry import available_tokenizers
+
+    table = prefix_stability_table(sorted(available_tokenizers()))
+    print(format_prefix_table(table))
+    if len(sys.argv) > 1:
+        with open(sys.argv[1], "w", encoding="utf-8") as out:
+            json.dump(table, out, indent=1)

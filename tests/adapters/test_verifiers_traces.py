@@ -26,7 +26,7 @@ BUGS = {
     ("renderers", "qwen3"): GLUE.format(tokens="'\\n' (198) after '<|im_end|>' (151645)"),
     ("renderers", "smollm3-3b"): GLUE.format(tokens="'\\n' (198) after '<|im_end|>' (128012)"),
     ("renderers", "gemma-2-it"): GLUE.format(tokens="'\\n' (108) after '<end_of_turn>' (107)"),
-    ("renderers", "gemma-3-it"): GLUE.format(tokens="'\\n' (108) after '<end_of_turn>' (106)"),
+    ("renderers", "gemma-3-it"): GLUE.format(tokens="'\\n' (107) after '<end_of_turn>' (106)"),
     ("renderers", "deepseek-r1-distill-qwen-1.5b"): (
         "renderers bug: build_trajectory_step splits at the common prefix of the generation prompt and the full render; "
         "the prompt the model saw ends '<｜Assistant｜>' (151645) '<think>' (151648) '\\n' (198) but the trained sample "
