@@ -2,8 +2,9 @@
 
 Pipelines: ``renderers`` (turn-by-turn ``bridge_to_next_turn`` prompts, trained per step by
 ``build_trajectory_step``), ``verifiers`` (a v1 ``Trace`` built by ``prepare_turn`` / ``commit`` from scripted
-responses; trained per ``Trace.branches``), ``trl`` (GRPO's tool loop: tests/learning/test_rollout_masks_trl.py,
-which needs a warmed-up model; not in this CPU family). Shapes: ``gsm8k`` (single step) and ``tool`` (multi step,
+responses; trained per ``Trace.branches``), ``trl`` (GRPOTrainer's own generation and tool loop with a scripted
+model, ``harness.adapters.trl.scripted_grpo_episode``; its tool rollout ends at the first answer, since trl injects
+no user turns; run on the templates trl has a tool-call parser for, to keep the CPU budget). Shapes: ``gsm8k`` (single step) and ``tool`` (multi step,
 two tool calls and a follow-up user turn). A failure names the shape, the pipeline and the tokens.
 """
 
@@ -16,7 +17,8 @@ from harness.token_io import assert_episode, episode_problems
 
 TOKENIZERS = ["qwen2.5-instruct", "qwen3", "deepseek-r1-distill-qwen-1.5b", "llama-3.1-instruct", "llama-3.2-instruct",
               "gemma-2-it", "gemma-3-it", "gpt-oss-20b", "phi-3.5-mini-instruct", "smollm3-3b", "aya-expanse"]
-PIPELINES = ("renderers", "verifiers")
+PIPELINES = ("renderers", "verifiers", "trl")
+TRL_TOKENIZERS = ("qwen2.5-instruct", "qwen3", "llama-3.2-instruct", "gpt-oss-20b")
 
 GLUE = ("renderers bug: build_trajectory_step marks every completion token trained (completion_mask=[True]*n) and the "
         "completion is the full render after the common prefix, so the template's glue after the stop token is trained: "
@@ -46,7 +48,7 @@ BUGS = {
 def _skip_reason(renderer_error, tokenizer, renderer, pipeline, shape):
     from harness.adapters.renderers import renderer_supports_tools
 
-    if renderer_error:
+    if renderer_error and pipeline != "trl":
         return renderer_error
     if shape == "tool":
         from harness.template_probe import probe_template
@@ -80,6 +82,10 @@ def _episode(pipeline, tokenizer, renderer, shape):
     from harness.adapters.renderers import rollout_episode
     from harness.adapters.verifiers import scripted_trace_episode
 
+    if pipeline == "trl":
+        from harness.adapters.trl import scripted_grpo_episode
+
+        return scripted_grpo_episode(tokenizer, shape)
     messages, tools = conversation(shape)
     build = rollout_episode if pipeline == "renderers" else scripted_trace_episode
     return build(tokenizer, renderer, messages, tools)
@@ -88,6 +94,8 @@ def _episode(pipeline, tokenizer, renderer, shape):
 def _params():
     for name in TOKENIZERS:
         for pipeline in PIPELINES:
+            if pipeline == "trl" and name not in TRL_TOKENIZERS:
+                continue
             for shape in SHAPES:
                 reason = BUGS.get((pipeline, name, shape)) or BUGS.get((pipeline, name))
                 marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
