@@ -12,6 +12,8 @@ Public API (imported lazily, so ``import harness`` and the pytest plugin stay li
 - ``validate_conversation`` / ``ConversationError`` — clear errors for malformed conversations
 - ``probe_template`` — what a chat template accepts
 - ``assert_rollout_masks`` / ``rollout_mask_problems`` — GRPO tool rollouts: exactly the sampled tokens trained
+- ``assert_episode`` / ``episode_problems`` — token-in/token-out pipelines (renderers, verifiers, trl): sampled is
+  trained, nothing injected is trained, incremental equals full
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ _EXPORTS = {
     "assert_rollout_masks": "harness.rollout_masks",
     "rollout_mask_problems": "harness.rollout_masks",
     "RolloutMaskProblem": "harness.rollout_masks",
+    "assert_episode": "harness.token_io",
+    "episode_problems": "harness.token_io",
+    "Episode": "harness.token_io",
 }
 
 __all__ = sorted(_EXPORTS)
