@@ -12,6 +12,11 @@ Public API (imported lazily, so ``import harness`` and the pytest plugin stay li
 - ``validate_conversation`` / ``ConversationError`` — clear errors for malformed conversations
 - ``probe_template`` — what a chat template accepts
 - ``assert_rollout_masks`` / ``rollout_mask_problems`` — GRPO tool rollouts: exactly the sampled tokens trained
+- ``strategies`` — the Hypothesis strategies (``conversations_for(tokenizer)``, ``conversations()``, ``texts()`` ...)
+- ``Masker`` (Protocol), ``Turns``, ``HazardKind``, ``FailureProperty`` (Literals) — types, see ``harness.types``
+- ``golden_table`` / ``GoldenTokenTable`` — token tables for syrupy golden files (fixture ``golden_tokens``)
+- ``MaskAuditCallback`` — a ``transformers.TrainerCallback`` auditing the first batches of a real run
+- ``write_report`` — the self-contained HTML token view (``python -m harness report``)
 """
 
 from __future__ import annotations
@@ -38,12 +43,26 @@ _EXPORTS = {
     "assert_rollout_masks": "harness.rollout_masks",
     "rollout_mask_problems": "harness.rollout_masks",
     "RolloutMaskProblem": "harness.rollout_masks",
+    "Masker": "harness.types",
+    "Turns": "harness.types",
+    "HazardKind": "harness.types",
+    "FailureProperty": "harness.types",
+    "golden_table": "harness.golden",
+    "GoldenTokenTable": "harness.golden",
+    "MaskAuditCallback": "harness.audit",
+    "write_report": "harness.html_report",
 }
+# Public submodules, imported on first access like the names above.
+_MODULES = {"strategies": "harness.strategies"}
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, *_MODULES])
 
 
 def __getattr__(name: str):
+    if name in _MODULES:
+        module = importlib.import_module(_MODULES[name])
+        globals()[name] = module
+        return module
     if name in _EXPORTS:
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value

@@ -165,6 +165,7 @@ def load_tokenizer_or_skip():
     from harness.tokenizer_registry import find_tokenizer, missing_reason
 
     def load(name: str):
+        __tracebackhide__ = True  # a skip is reported at the test's line, not here
         if find_tokenizer(name) is None:
             pytest.skip(missing_reason(name))
         return load_tokenizer(name)
