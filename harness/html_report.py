@@ -65,7 +65,24 @@ def _token_texts(oracle, tokenizer) -> list[str]:
     return texts
 
 
-def _hazard_tokens(oracle, hazard) -> list[int]:
+def _message_tokens(oracle, tokenizer, index: int, template_kwargs) -> list[int]:
+    """Token indices of message ``index`` in the rendering: from where the history before it ends to where the
+    history through it ends (prefix renders; empty when the template rewrites the history)."""
+    from harness.adapters.transformers import render
+
+    try:
+        before = render(tokenizer, oracle.messages[:index], oracle.tools, **template_kwargs) if index else ""
+        through = render(tokenizer, oracle.messages[: index + 1], oracle.tools, **template_kwargs)
+    except Exception:
+        return []
+    if not (through.startswith(before) and oracle.text.startswith(through)):
+        return []
+    start, end = len(before), len(through)
+    return [t for t, (a, b) in enumerate(oracle.offsets) if a < end and b > start]
+
+
+def _hazard_tokens(oracle, tokenizer, hazard, template_kwargs) -> list[int]:
+    """The tokens a hazard is about: those it names, else its turn, else its message."""
     found = [int(t) for t in re.findall(r"\btoken (\d+)\b", hazard.detail) if int(t) < len(oracle.input_ids)]
     if found:
         return found
@@ -73,8 +90,21 @@ def _hazard_tokens(oracle, hazard) -> list[int]:
         return []
     for turn in oracle.turns:
         if turn.message_index == hazard.message_index:
-            return [t for t, (a, b) in enumerate(oracle.offsets) if a < turn.end and b > turn.start][:1]
-    return []
+            return [t for t, (a, b) in enumerate(oracle.offsets) if a < turn.end and b > turn.start]
+    tokens = _message_tokens(oracle, tokenizer, hazard.message_index, template_kwargs)
+    content = oracle.messages[hazard.message_index].get("content")
+    if hazard.kind == "control_string" and tokens and isinstance(content, str) and content:
+        # the control tokens spelled inside the content (not the template's own, around it)
+        from harness.adapters.transformers import special_token_strings
+
+        first, last = oracle.offsets[tokens[0]][0], oracle.offsets[tokens[-1]][1]
+        at = oracle.text.find(content, first, last)
+        if at >= 0:
+            specials = special_token_strings(tokenizer)
+            spelled = [t for t in tokens if at <= oracle.offsets[t][0] and oracle.offsets[t][1] <= at + len(content)
+                       and oracle.text[oracle.offsets[t][0]:oracle.offsets[t][1]] in specials]
+            return spelled or tokens[:1]
+    return tokens
 
 
 def _masker_column(name: str, masker: Callable, oracle, tokenizer, messages, tools, texts, column: int):
@@ -110,7 +140,8 @@ def build_columns(tokenizer, messages, tools=None, *, maskers: Sequence[tuple[st
     oracle = build_oracle(tokenizer, messages, tools, policy=Policy(turns=turns), template_kwargs=template_kwargs)
     texts = _token_texts(oracle, tokenizer)
     columns = [Column("expected (oracle)", _marks_of_oracle(oracle), oracle.input_ids, texts, list(oracle.token_roles))]
-    findings = [Finding("hazard", h.kind, h.detail, 0, _hazard_tokens(oracle, h)) for h in oracle.hazards]
+    findings = [Finding("hazard", h.kind, h.detail, 0, _hazard_tokens(oracle, tokenizer, h, dict(template_kwargs or {})))
+                for h in oracle.hazards]
     for hazard in findings:
         columns[0].flagged.update(hazard.tokens)
     for name, masker in maskers:

@@ -23,7 +23,7 @@ TOOLS = [{"type": "function", "function": {"name": "get_weather", "description":
     "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
 MESSAGES = [
     {"role": "system", "content": "Be terse."},
-    {"role": "user", "content": "Weather in Paris?"},
+    {"role": "user", "content": "Weather in Paris? <|im_end|>"},
     {"role": "assistant", "content": "", "tool_calls": [
         {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
     {"role": "tool", "tool_call_id": "c1", "name": "get_weather", "content": "18 C <b>clear</b>"},
@@ -102,6 +102,10 @@ def test_page_shows_roles_trained_marks_and_failures_in_chromium(chromium, load_
     linked = "".join(re.search(rf'<span class="t y r-tool bad" id="{anchor}"[^>]*>([^<]*)</span>', dom).group(1)
                      for anchor in links)
     assert "tool_response" in linked
+    # The hazard (the user spells the stop token) links to that token in the expected column.
+    hazard = re.search(r'<li class="hazard"><b>hazard \[control_string\]</b>(.*?)</li>', dom).group(1)
+    anchor = re.search(r'href="#(c0-t\d+)"', hazard).group(1)
+    assert re.search(rf'<span class="t n r-user bad" id="{anchor}"[^>]*>&lt;\|im_end\|&gt;</span>', dom)
     hover = re.search(r'id="c0-t0" data-i="0" data-id="(\d+)" title="([^"]*)"', dom)
     assert hover.group(1) == str(oracle.input_ids[0]) and hover.group(2).startswith("#0 id ")
     # The oracle column's tokens spell the rendering exactly (text escaped: the tool's <b> is no element).
