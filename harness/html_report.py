@@ -88,10 +88,11 @@ def _hazard_tokens(oracle, tokenizer, hazard, template_kwargs) -> list[int]:
         return found
     if hazard.message_index is None:
         return []
-    for turn in oracle.turns:
-        if turn.message_index == hazard.message_index:
-            return [t for t, (a, b) in enumerate(oracle.offsets) if a < turn.end and b > turn.start]
-    tokens = _message_tokens(oracle, tokenizer, hazard.message_index, template_kwargs)
+    turn = next((turn for turn in oracle.turns if turn.message_index == hazard.message_index), None)
+    if turn is not None:
+        tokens = [t for t, (a, b) in enumerate(oracle.offsets) if a < turn.end and b > turn.start]
+    else:
+        tokens = _message_tokens(oracle, tokenizer, hazard.message_index, template_kwargs)
     content = oracle.messages[hazard.message_index].get("content")
     if hazard.kind == "control_string" and tokens and isinstance(content, str) and content:
         # the control tokens spelled inside the content (not the template's own, around it)
