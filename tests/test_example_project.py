@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
-import subprocess
-import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 
+from harness.__main__ import main
 from harness.tokenizer_registry import ENV_VAR, find_tokenizer
 
 pytest_plugins = ["pytester"]
@@ -37,7 +37,7 @@ def example(pytester, monkeypatch):
     return pytester
 
 
-def test_example_project_passes_fails_and_skips_through_the_installed_plugin(example):
+def test_example_project_passes_fails_and_skips_through_the_installed_plugin(example, capsys):
     reports = example.path / "reports"
     result = example.runpytest_subprocess("-p", "no:cacheprovider", "-rs", "-s", f"--harness-report-dir={reports}")
     result.assert_outcomes(passed=1, failed=1, skipped=1)
@@ -64,10 +64,11 @@ def test_example_project_passes_fails_and_skips_through_the_installed_plugin(exa
     assert path.parent == reports / "masking" and path.name.startswith("test_masker_that_forgets_the_end_of_turn")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["tokenizer"] == "qwen2.5-instruct" and any(m["role"] == "assistant" for m in data["messages"])
-    shown = subprocess.run(replay.group(2).replace("python", sys.executable, 1), shell=True, capture_output=True,
-                           text=True, timeout=120)
-    assert shown.returncode == 0, shown.stderr
-    assert re.search(r"assistant\s+✓\s+<\|im_end\|>\n", shown.stdout)  # the token the masker forgot, expected trained
+    command = shlex.split(replay.group(2))
+    assert command[:3] == ["python", "-m", "harness"]
+    assert main(command[3:] + ["--color", "never"]) == 0  # the command, run in this process (tokenizer loaded once)
+    shown = capsys.readouterr().out
+    assert re.search(r"assistant\s+✓\s+<\|im_end\|>\n", shown)  # the token the masker forgot, expected trained
 
     # The skip names the missing template and the setting that finds tokenizers.
     result.stdout.fnmatch_lines([f"SKIPPED*test_my_masking.py:*my-private-template*{ENV_VAR}*"])

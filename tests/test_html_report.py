@@ -143,6 +143,3 @@ def test_5000_token_conversation_stays_readable(chromium, load_tokenizer_or_skip
     assert 'data-overflow-x="0"' in dom  # tokens wrap: no sideways scrolling at 1280 px with two columns
     font = float(re.search(r'data-token-font-px="([\d.]+)"', dom).group(1))
     assert font >= 12
-    shot = tmp_path / "long.png"
-    _chromium(chromium, "--window-size=1280,900", f"--screenshot={shot}", page.as_uri())
-    assert shot.stat().st_size > 10_000
