@@ -9,3 +9,6 @@ from importlib.metadata import entry_points
 
 if not any(ep.name == "harness" for ep in entry_points(group="pytest11")):
     pytest_plugins = ["harness.pytest_plugin"]
+
+# A user's project, run by tests/test_example_project.py through pytester against the installed plugin only.
+collect_ignore = ["tests/example_project"]

@@ -14,6 +14,11 @@ Public API (imported lazily, so ``import harness`` and the pytest plugin stay li
 - ``assert_rollout_masks`` / ``rollout_mask_problems`` — GRPO tool rollouts: exactly the sampled tokens trained
 - ``assert_episode`` / ``episode_problems`` — token-in/token-out pipelines (renderers, verifiers, trl): sampled is
   trained, nothing injected is trained, incremental equals full
+- ``strategies`` — the Hypothesis strategies (``conversations_for(tokenizer)``, ``conversations()``, ``texts()`` ...)
+- ``Masker`` (Protocol), ``Turns``, ``HazardKind``, ``FailureProperty`` (Literals) — types, see ``harness.types``
+- ``golden_table`` / ``GoldenTokenTable`` — token tables for syrupy golden files (fixture ``golden_tokens``)
+- ``MaskAuditCallback`` — a ``transformers.TrainerCallback`` auditing the first batches of a real run
+- ``write_report`` — the self-contained HTML token view (``python -m harness report``)
 """
 
 from __future__ import annotations
@@ -43,12 +48,26 @@ _EXPORTS = {
     "assert_episode": "harness.token_io",
     "episode_problems": "harness.token_io",
     "Episode": "harness.token_io",
+    "Masker": "harness.types",
+    "Turns": "harness.types",
+    "HazardKind": "harness.types",
+    "FailureProperty": "harness.types",
+    "golden_table": "harness.golden",
+    "GoldenTokenTable": "harness.golden",
+    "MaskAuditCallback": "harness.audit",
+    "write_report": "harness.html_report",
 }
+# Public submodules, imported on first access like the names above.
+_MODULES = {"strategies": "harness.strategies"}
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, *_MODULES])
 
 
 def __getattr__(name: str):
+    if name in _MODULES:
+        module = importlib.import_module(_MODULES[name])
+        globals()[name] = module
+        return module
     if name in _EXPORTS:
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value

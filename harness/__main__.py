@@ -1,4 +1,6 @@
-"""Command line: ``python -m harness inspect --tokenizer NAME conversation.json``.
+"""Command line: ``python -m harness inspect|report --tokenizer NAME conversation.json``.
+
+``report`` writes one self-contained HTML page of the conversation's tokens (harness/html_report.py).
 
 Prints one row per token of the rendered conversation with its role and whether the model
 generated it (✓ trained, ✗ not trained, ~ either), and, with ``--masker module:factory``, what a
@@ -25,8 +27,38 @@ def _load_conversation(path: str) -> tuple[list[dict], list[dict] | None, dict, 
     raise SystemExit(f"{path}: expected a list of messages or an object with 'messages'")
 
 
-def _inspect(args: argparse.Namespace) -> int:
+def _tokenizer(args: argparse.Namespace):
     from harness.adapters.transformers import load_tokenizer
+
+    tokenizer = load_tokenizer(args.tokenizer)
+    if getattr(args, "chat_template", None):
+        with open(args.chat_template, encoding="utf-8") as handle:
+            tokenizer.chat_template = handle.read()
+    return tokenizer
+
+
+def _report(args: argparse.Namespace) -> int:
+    from harness.conversation import ConversationError, validate_conversation
+    from harness.html_report import write_report
+
+    messages, tools, _, _ = _load_conversation(args.conversation)
+    try:
+        validate_conversation(messages, tools)
+    except ConversationError as error:
+        print(f"{args.conversation}: {error}", file=sys.stderr)
+        return 2
+    tokenizer = _tokenizer(args)
+    maskers = []
+    for spec in args.masker or []:
+        module, _, factory = spec.partition(":")
+        maskers.append((spec, getattr(importlib.import_module(module), factory)(tokenizer)))
+    output = args.output or (args.conversation.rsplit(".", 1)[0] + ".html")
+    summary = write_report(output, tokenizer, messages, tools, maskers=maskers, turns=args.turns)
+    print(f"{output}: {summary}")
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
     from harness.check import judge, token_table
     from harness.conversation import ConversationError, validate_conversation
     from harness.oracle import Policy, build_oracle
@@ -37,7 +69,7 @@ def _inspect(args: argparse.Namespace) -> int:
     except ConversationError as error:
         print(f"{args.conversation}: {error}", file=sys.stderr)
         return 2
-    tokenizer = load_tokenizer(args.tokenizer)
+    tokenizer = _tokenizer(args)
     policy = Policy(**{**policy_fields, **({"turns": args.turns} if args.turns else {})})
     color = sys.stdout.isatty() if args.color == "auto" else args.color == "always"
     if args.masker:
@@ -68,8 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     inspect.add_argument("--turns", choices=("all", "last"), default=None,
                          help="policy: which assistant turns are trained (default: the file's policy, else all)")
     inspect.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    inspect.add_argument("--chat-template", help="file holding the chat template to render with (default: the tokenizer's)")
+    report = commands.add_parser("report", help="write a self-contained HTML page of every token (roles, trained marks)")
+    report.add_argument("conversation", help="JSON file: {'messages': [...], 'tools': [...]} or a list of messages")
+    report.add_argument("--tokenizer", required=True, help="tokenizer name (see HARNESS_TOKENIZERS_DIR) or folder")
+    report.add_argument("--masker", action="append", help="module:factory, factory(tokenizer) -> masker; repeat to "
+                        "compare several side by side")
+    report.add_argument("--turns", choices=("all", "last"), default="all", help="policy: which assistant turns are trained")
+    report.add_argument("--chat-template", help="file holding the chat template to render with (default: the tokenizer's)")
+    report.add_argument("-o", "--output", help="HTML file to write (default: the conversation's name with .html)")
     args = parser.parse_args(argv)
-    return _inspect(args)
+    return _report(args) if args.command == "report" else _inspect(args)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,13 +20,13 @@ from harness.adapters import transformers as hf
 from harness.alignment import Alignment, Match, align
 from harness.conversation import validate_conversation
 from harness.coverage import Coverage, features_of, inexpressible
-from harness.masker_output import MaskerOutputError, normalize_output
+from harness.masker_output import MaskerOutput, MaskerOutputError, normalize_output
 from harness.oracle import Expect, Hazard, Oracle, OracleError, Policy, build_oracle
 from harness.properties import PROPERTIES, Violation, violations
 from harness.replay import replay_command, write_replay
 from harness.table import EITHER, NOT_TRAINED, TRAINED, TokenRow, format_table, window
+from harness.types import FailureProperty, Masker
 
-Masker = Callable[[list[dict], "list[dict] | None"], Mapping[str, Any]]
 
 # Reported in this order: how the ids relate to the rendering first, then the label properties.
 _PROPERTY_ORDER = ["masker_raised", "output_format", "input_ids_match_rendering"] + [p.__name__ for p in PROPERTIES]
@@ -36,11 +36,11 @@ _PROPERTY_ORDER = ["masker_raised", "output_format", "input_ids_match_rendering"
 class Failure:
     """One failure class (a property and the kind of token involved) on its own shrunk conversation."""
 
-    property: str
+    property: FailureProperty
     messages: list[dict]
     tools: list[dict] | None
     explanation: str
-    kind: str = ""
+    kind: str = ""  # the kind of token involved: "tool result", "assistant header", "segmentation" ...
     replay: str | None = None  # the command that shows this conversation token by token
 
     @property
@@ -207,6 +207,22 @@ def judge(
     except MaskerOutputError as error:
         return oracle, [Failure("output_format", messages, tools, f"{error}\nconversation (shrunk):\n"
                                 f"{_conversation_text(messages, tools)}")]
+    view, found = judge_output(tokenizer, oracle, output, policy=policy)
+    trained = output.trained if view.input_ids == output.input_ids else None
+    return view, [
+        Failure(v.property, messages, tools, _explain(view, trained, v, messages, tools) if v.token_indices else
+                f"{v.summary}\nconversation (shrunk):\n{_conversation_text(messages, tools)}", v.kind)
+        for v in found
+    ]
+
+
+def judge_output(tokenizer, oracle: Oracle, output: MaskerOutput, *, policy: Policy = Policy()) -> tuple[Oracle, list[Violation]]:
+    """Every violation of a masker's normalised output, and the oracle aligned with its tokens.
+
+    ids that spell the rendering with other boundaries, or a prefix of it, are judged on the
+    characters each token spells (``Oracle.realigned``); token indices then refer to the masker's
+    tokens. ids that spell other text get only the ``input_ids_match_rendering`` violation.
+    """
     alignment = align(tokenizer, oracle, output.input_ids)
     found: list[Violation] = []
     if alignment.match is not Match.SAME:
@@ -215,17 +231,10 @@ def judge(
             oracle.hazards.append(Hazard("resegmented", None, finding.summary.split("\n")[0]))
         else:
             found.append(finding)
-    view = oracle
-    if alignment.match in (Match.RESEGMENTED, Match.TRUNCATED):
-        view = oracle.realigned(output.input_ids, alignment.offsets)
-    if alignment.match is not Match.DIFFERENT:
-        found += violations(view, output)
-    trained = output.trained if alignment.match is not Match.DIFFERENT else None
-    return view, [
-        Failure(v.property, messages, tools, _explain(view, trained, v, messages, tools) if v.token_indices else
-                f"{v.summary}\nconversation (shrunk):\n{_conversation_text(messages, tools)}", v.kind)
-        for v in found
-    ]
+    if alignment.match is Match.DIFFERENT:
+        return oracle, found
+    view = oracle if alignment.match is Match.SAME else oracle.realigned(output.input_ids, alignment.offsets)
+    return view, found + violations(view, output)
 
 
 def _default_replay_dir() -> Path:

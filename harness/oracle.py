@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.adapters import transformers as hf
+from harness.types import TURNS, HazardKind, Turns
 
 REASONING_FIELDS = ("reasoning_content", "thinking", "reasoning")
 
@@ -93,7 +94,7 @@ class Policy:
         judged either way.
     """
 
-    turns: str = "all"
+    turns: Turns = "all"
     train_glue_after_stop: bool | None = False
     train_header_whitespace: bool | None = False
     train_conversation_end: bool | None = False
@@ -101,7 +102,7 @@ class Policy:
     segmentation: bool | None = True
 
     def __post_init__(self) -> None:
-        if self.turns not in ("all", "last"):
+        if self.turns not in TURNS:
             raise ValueError(f"Policy.turns must be 'all' or 'last', got {self.turns!r}")
         if self.segmentation not in (True, None):
             raise ValueError(f"Policy.segmentation must be True or None, got {self.segmentation!r}")
@@ -114,7 +115,7 @@ class Policy:
 class Hazard:
     """Something true of the template or data, not of the masker; reported, never a masker failure."""
 
-    kind: str  # history_rewrite | straddle | control_string | no_stop_token
+    kind: HazardKind  # history_rewrite | straddle | control_string | no_stop_token | resegmented
     message_index: int | None
     detail: str
 

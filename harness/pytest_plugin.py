@@ -1,8 +1,13 @@
-"""The pytest plugin: the one place where markers, Hypothesis profiles and options are registered.
+"""The pytest plugin: the one place where markers, Hypothesis profiles, options and fixtures live.
 
-Installed as the ``pytest11`` entry point ``harness`` (see pyproject.toml), so any project
-that installs the harness gets these markers, options and fixtures. Loading it imports
-neither torch nor transformers: those are imported by the tests that need them.
+Installed as the ``pytest11`` entry point ``harness`` (see pyproject.toml), so it loads in every
+project that installs the harness. It is polite: the fixtures (``masking_check``, ``golden_tokens``,
+``load_tokenizer_or_skip`` ...) and ``--harness-*`` options are always there, but the markers
+``cpu``/``gpu``, auto-marking, skipping ``gpu`` tests without CUDA and the Hypothesis profile apply
+only to a project that opts in: ``harness_opt_in = true`` in its pytest ini
+(``[tool.pytest.ini_options]``), or ``--harness-profile``/``$HARNESS_HYPOTHESIS_PROFILE`` given.
+Otherwise the host's own Hypothesis settings and markers are untouched. Loading it imports neither
+torch nor transformers: those are imported by the tests that need them.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import os
 
 import pytest
 
-# Markers. Every test is exactly one of these; an unmarked test counts as ``cpu``.
+# Markers (opted-in projects). Every test is exactly one of these; an unmarked test counts as ``cpu``.
 MARKERS = {
     # Runs anywhere in a few seconds to a minute: the CI suite (`pytest -m cpu`).
     "cpu": "runs on CPU within CI's budget (the default for unmarked tests)",
@@ -33,6 +38,9 @@ PROFILES = {
     "thorough": {"max_examples": 400},
 }
 DEFAULT_PROFILE = "ci"
+OPT_IN_INI = "harness_opt_in"
+PROFILE_ENV = "HARNESS_HYPOTHESIS_PROFILE"
+_OPTED_IN = pytest.StashKey[bool]()
 
 
 def _register_profiles() -> None:
@@ -52,9 +60,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness", "LLM training-pipeline harness")
     group.addoption(
         "--harness-profile",
-        default=os.environ.get("HARNESS_HYPOTHESIS_PROFILE", DEFAULT_PROFILE),
+        default=os.environ.get(PROFILE_ENV) or None,
         choices=sorted(PROFILES),
-        help="Hypothesis profile: ci (default, fast, derandomized), dev, thorough (nightly).",
+        help="Hypothesis profile: ci (default for opted-in projects: fast, derandomized), dev, thorough "
+        "(nightly). Giving it opts the project in (markers, profile).",
     )
     group.addoption(
         "--harness-tokenizers",
@@ -76,21 +85,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--harness-report-dir",
         default=os.environ.get("HARNESS_REPORT_DIR", "harness-reports"),
-        help="Where learning and evaluation jobs write their JSON summaries and PNG plots.",
+        help="Where learning and evaluation jobs write their JSON summaries and PNG plots, and "
+        "masking_check its replay files.",
+    )
+    parser.addini(
+        OPT_IN_INI,
+        type="bool",
+        default=False,
+        help="harness: register the cpu/gpu markers (unmarked tests count as cpu, gpu tests skip without CUDA) "
+        "and load the harness Hypothesis profile (--harness-profile, default ci).",
+    )
+    parser.addini(
+        "harness_golden_dir",
+        default="golden",
+        help="harness: folder (relative to the rootdir) of the golden_tokens fixture's token tables.",
     )
 
 
+def opted_in(config: pytest.Config) -> bool:
+    """Whether this run asked for the harness's markers and profile (ini option or --harness-profile)."""
+    return bool(config.getini(OPT_IN_INI)) or config.getoption("--harness-profile") is not None
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    for name, description in MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: {description}")
     if config.getoption("--harness-tokenizers"):
         from harness.tokenizer_registry import ENV_VAR
 
         os.environ[ENV_VAR] = str(config.getoption("--harness-tokenizers"))
+    config.stash[_OPTED_IN] = opted_in(config)
+    if not config.stash[_OPTED_IN]:
+        return  # a host that did not opt in keeps its own markers and Hypothesis settings
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
     _register_profiles()
     from hypothesis import settings
 
-    settings.load_profile(config.getoption("--harness-profile"))
+    settings.load_profile(config.getoption("--harness-profile") or DEFAULT_PROFILE)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -115,6 +145,8 @@ def _cuda_available() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.stash.get(_OPTED_IN, False):
+        return
     gpu_items = [item for item in items if item.get_closest_marker("gpu")]
     for item in items:
         if not item.get_closest_marker("gpu") and not item.get_closest_marker("cpu"):
@@ -133,6 +165,7 @@ def load_tokenizer_or_skip():
     from harness.tokenizer_registry import find_tokenizer, missing_reason
 
     def load(name: str):
+        __tracebackhide__ = True  # a skip is reported at the test's line, not here
         if find_tokenizer(name) is None:
             pytest.skip(missing_reason(name))
         return load_tokenizer(name)
@@ -154,3 +187,44 @@ def harness_report_dir(request: pytest.FixtureRequest):
     path = Path(request.config.getoption("--harness-report-dir"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture
+def masking_check(request: pytest.FixtureRequest, load_tokenizer_or_skip, harness_report_dir):
+    """One-line check of a masker: ``masking_check(my_masker, "qwen3", policy=..., chat_template=...)``.
+
+    Loads the tokenizer (a name, a folder, or a tokenizer object), or skips naming the setting; follows
+    the active Hypothesis settings (the harness profile where the project opted in, else the host's
+    own) unless ``max_examples=`` is given; on failure writes each failing (shrunk) conversation as
+    JSON under ``--harness-report-dir``/masking with the ``python -m harness inspect`` command that
+    replays it, and fails the test with the report. Returns the ``Report`` when it passes.
+    """
+    from harness.masking_check import run_masking_check
+
+    def check(masker, tokenizer, *, chat_template: str | None = None, **options):
+        __tracebackhide__ = True
+        if isinstance(tokenizer, str):
+            tokenizer = load_tokenizer_or_skip(tokenizer)
+        report, message = run_masking_check(
+            masker, tokenizer, chat_template=chat_template, replay_dir=harness_report_dir / "masking",
+            label=request.node.name, **options,
+        )
+        if message is not None:
+            pytest.fail(message, pytrace=False)
+        return report
+
+    return check
+
+
+@pytest.fixture
+def golden_tokens(request: pytest.FixtureRequest, snapshot):
+    """syrupy's ``snapshot`` with the harness's golden token-table extension: one plain-text file per test
+    (named by its parametrize id, else the test name) in the rootdir's ``golden/`` (ini ``harness_golden_dir``).
+
+    ``assert harness.golden_table(tokenizer, messages, tools, masker=my_masker) == golden_tokens`` locks a
+    template's (and a pipeline's) token boundaries; update with ``pytest --snapshot-update``.
+    """
+    from harness.golden import golden_extension
+
+    folder = request.config.rootpath / request.config.getini("harness_golden_dir")
+    return snapshot.use_extension(golden_extension(folder))

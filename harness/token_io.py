@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from harness.rollout_masks import index_generations, sampled_mask
-from harness.token_table import NOT_TRAINED, TRAINED, TokenRow, format_table, window
+from harness.table import NOT_TRAINED, TRAINED, TokenRow, format_table, window
 
 PROPERTIES = ("sampled_is_trained", "nothing_injected_trained", "incremental_equals_full")
 

@@ -201,10 +201,13 @@ def run_sft(
     seed: int,
     output_dir: str,
     stop_below_loss: float | None = None,
+    callbacks: Sequence[Any] = (),
+    assistant_only_loss: bool = True,
 ) -> list[dict]:
     """Train ``model`` in place with SFTTrainer(assistant_only_loss=True) on conversational ``rows``
     (``{"messages", "tools"}``); returns trl's log history (one entry per step). With ``stop_below_loss``
-    training stops early at the first logged step whose loss is below it."""
+    training stops early at the first logged step whose loss is below it. ``callbacks`` are added to the trainer's;
+    ``assistant_only_loss=False`` trains every token (the classic broken mask, for audits)."""
     from datasets import Dataset
     from transformers import TrainerCallback
     from trl import SFTConfig, SFTTrainer
@@ -216,7 +219,7 @@ def run_sft(
 
     _quiet()
     args = SFTConfig(
-        assistant_only_loss=True,
+        assistant_only_loss=assistant_only_loss,
         max_steps=steps,
         per_device_train_batch_size=batch_size,
         learning_rate=learning_rate,
@@ -229,7 +232,7 @@ def run_sft(
         args=args,
         train_dataset=Dataset.from_list(list(rows)),
         processing_class=tokenizer,
-        callbacks=[StopBelowLoss()],
+        callbacks=[StopBelowLoss(), *callbacks],
     )
     trainer.train()
     release(model)
@@ -343,9 +346,11 @@ def run_grpo(
     max_completion_length: int,
     seed: int,
     output_dir: str,
+    callbacks: Sequence[Any] = (),
 ) -> list[dict]:
     """Train ``model`` in place with trl's GRPOTrainer on ``rows`` (``{"prompt": messages, ...}``); with ``tools``
-    the rollouts go through trl's own tool-calling loop. Returns trl's per-step log history."""
+    the rollouts go through trl's own tool-calling loop. ``callbacks`` are added to the trainer's. Returns trl's
+    per-step log history."""
     from datasets import Dataset
 
     _quiet()
@@ -368,6 +373,7 @@ def run_grpo(
         train_dataset=Dataset.from_list(list(rows)),
         processing_class=tokenizer,
         tools=list(tools) if tools else None,
+        callbacks=list(callbacks) or None,
     )
     trainer.train()
     release(model)

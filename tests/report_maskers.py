@@ -1,0 +1,11 @@
+"""``module:factory`` maskers for ``python -m harness report`` in tests (factory(tokenizer) -> masker)."""
+
+from tests import maskers
+
+
+def correct(tokenizer):
+    return maskers.correct_masker(tokenizer, "<|im_end|>")
+
+
+def tool_responses_trained(tokenizer):
+    return maskers.tool_responses_trained(tokenizer, "<|im_end|>")
