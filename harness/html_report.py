@@ -122,8 +122,7 @@ def _masker_column(name: str, masker: Callable, oracle, tokenizer, messages, too
                      note=f"{kind}: {type(error).__name__}: {error}")
         return col, [Finding("failure", kind, str(error), column, [])]
     view, found = judge_output(tokenizer, oracle, output, policy=oracle.policy)
-    findings = [Finding("failure", f"{v.property}[{v.kind}]" if v.kind else v.property, v.summary, column,
-                        list(v.token_indices)) for v in found]
+    findings = [Finding("failure", v.property, v.summary, column, list(v.token_indices)) for v in found]
     if output.input_ids == oracle.input_ids:
         col = Column(name, ["y" if t else "n" for t in output.trained], oracle.input_ids, texts, list(oracle.token_roles))
     elif view.input_ids == output.input_ids:  # the same text, its own segmentation: roles line up

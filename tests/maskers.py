@@ -245,10 +245,17 @@ def content_located_by_search(tokenizer, stop, messages, tools, text, ids, offse
 def header_and_tool_prefix_trained(tokenizer, stop, messages, tools, text, ids, offsets, spans):
     """Two bugs at once: the assistant header trained (a convention some keep on purpose) and the
     first tokens of each tool message trained (the leak that breaks multi-turn RL)."""
+    import os
+
     headers = [(k, len(render(tokenizer, messages[:k], tools)), b) for k, a, b in spans]
     mask = _mask(offsets, headers)
-    for k, start, end in _role_spans(tokenizer, messages, tools, {"tool"}):
-        first = [t for t, (x, y) in enumerate(offsets) if y > start and x < end and y > x][:3]
+    for k, message in enumerate(messages):
+        if message["role"] != "tool":
+            continue
+        # Where the tool message starts in the full text (Qwen closes a tool turn in a prefix render
+        # that the next tool message then continues: the common part, not the prefix's length).
+        start = len(os.path.commonprefix([render(tokenizer, messages[:k], tools), text]))
+        first = [t for t, (x, y) in enumerate(offsets) if y > start and y > x][:3]
         for t in first:
             mask[t] = True
     return _labels(ids, mask)

@@ -56,7 +56,8 @@ def test_planted_bug_is_caught(name, bug, load_tokenizer_or_skip):
     if bug.__name__ == "turns_tokenized_separately":
         pytest.skip("token merges across turn boundaries occur only for some content; covered by test below")
     tokenizer = load_tokenizer_or_skip(name)
-    report = check_masker(bug(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES)
+    # Detection only (max_rounds=1): one shrunk failure is enough here; distinct classes are tested below.
+    report = check_masker(bug(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES, max_rounds=1)
     if (bug.__name__, name) in NOT_A_BUG_ON:
         assert report.passed, str(report)
         return

@@ -52,19 +52,19 @@ def test_example_project_passes_fails_and_skips_through_the_installed_plugin(exa
     result.stdout.fnmatch_lines([
         "*test_masker_that_forgets_the_end_of_turn*",
         "*check_masker on qwen2.5-instruct: FAILED*",
-        "*[[]stop_token_trained[]]*",
+        "*[[]stop_token_trained[[]stop token[]][]]*",
     ])
     assert "<|im_end|>" in out and "◀" in out
     failures = out[out.index("= FAILURES ="):out.index("short test summary info")]
     assert "harness/" not in failures and "Traceback" not in failures  # pytest.fail(..., pytrace=False)
 
     # The replay file: the shrunk conversation, whole, and the command that shows it token by token.
-    replay = re.search(r"replay \[stop_token_trained\]: (\S+)\n\s+(python -m harness inspect .+)", out)
-    path = Path(replay.group(1))
-    assert path.parent == reports / "masking" and path.name.startswith("test_masker_that_forgets_the_end_of_turn")
+    replay = re.search(r"\[stop_token_trained\[stop token\]\] [\s\S]*?replay: (python -m harness inspect .+)", out)
+    command = shlex.split(replay.group(1))
+    path = Path(command[command.index("--tokenizer") + 2])
+    assert path.parent.parent == reports / "masking" and path.parent.name.startswith("test_masker_that_forgets_the_end_of_turn")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["tokenizer"] == "qwen2.5-instruct" and any(m["role"] == "assistant" for m in data["messages"])
-    command = shlex.split(replay.group(2))
     assert command[:3] == ["python", "-m", "harness"]
     assert main(command[3:] + ["--color", "never"]) == 0  # the command, run in this process (tokenizer loaded once)
     shown = capsys.readouterr().out
