@@ -61,8 +61,8 @@ def test_lenient_tool_is_seeded_and_reward_copies_its_result():
 def test_tool_job_runs_every_mask_mode_through_the_real_tool_loop(harness_report_dir):
     from harness.learning import run_learning_job
 
-    smoke = CPU.with_(name="smoke", sft_steps=30, sft_batch_size=16, noise_steps=0, grpo_steps=2, prompts_per_step=2,
-                      num_generations=4, seeds=(0,), window=1)
+    smoke = CPU.with_(name="smoke", sft_steps=30, sft_batch_size=16, sft_stop_below_loss=None, noise_steps=0, grpo_steps=2,
+                      prompts_per_step=2, num_generations=4, seeds=(0,), min_seeds=1, window=1)
     summary = run_learning_job(
         "tool", ("correct", "post_tool_masked", "tool_only"), smoke, report_dir=harness_report_dir, name="smoke_tool"
     )
