@@ -172,6 +172,8 @@ def run_learning_job(
     runs: list[RunResult] = []
     warmups, checks = {}, []
     for seed in size.seeds:
+        if size.enough_seeds is not None and sum(c.passed for c in checks) >= size.enough_seeds:
+            break  # the seeds not warmed up are listed in the verdict's precondition ("seeds" holds those tried)
         start = time.perf_counter()
         model, tokenizer, log = warm_up(task, size, seed, model_path)
         check = check_warm_up(seed, task.name, log.task_phase or log.losses, size.sft_stop_below_loss or float("inf"))

@@ -10,7 +10,7 @@ from harness.learning.sizes import CPU
 
 # No warm-up precondition (sft_stop_below_loss=None): 6 SFT steps learn nothing; this is plumbing, not learning.
 SMOKE = CPU.with_(name="smoke", sft_steps=6, sft_batch_size=8, sft_stop_below_loss=None, noise_steps=2, grpo_steps=4,
-                  prompts_per_step=2, num_generations=4, seeds=(0,), min_seeds=1, window=2)
+                  prompts_per_step=2, num_generations=4, seeds=(0, 1), min_seeds=1, enough_seeds=1, window=2)
 
 
 def test_single_step_job_writes_reports_and_curves(harness_report_dir):
@@ -26,7 +26,8 @@ def test_single_step_job_writes_reports_and_curves(harness_report_dir):
         assert len(run["loss"]) == SMOKE.grpo_steps
     assert set(summary["signal"]) == {"correct", "random_reward"}
     assert set(summary["verdict"]) >= {"passed", "failure", "precondition", "paired"}
-    assert summary["verdict"]["precondition"]["eligible_seeds"] == [0]
+    # seed 1 is never warmed up: enough seeds (1) passed the precondition before it
+    assert summary["verdict"]["precondition"]["seeds"] == summary["verdict"]["precondition"]["eligible_seeds"] == [0]
     assert set(summary["verdict"]["paired"]["random_reward"]) >= {"differences", "wins", "sign_test_p"}
     dist = summary["warmups"]["0"]["loss_distribution"]
     assert dist["active_tokens"] == dist["by_role"]["assistant"]["trained"]["count"] > 0

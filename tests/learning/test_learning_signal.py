@@ -2,13 +2,13 @@
 the random-reward control from the same warm-up, per seed (``harness.learning.statistics.paired_verdict``).
 
 Two named stages, so a failure says which one failed:
-1. precondition ``warm_up_learned_the_task``: phase 1 of the warm-up reached SFT loss < 0.05 (the copy, not only the
-   format: a model on the ~0.23 "format, no copy" plateau gives GRPO nothing to recover). Seeds that fail it are
-   excluded and named; at least ``min_seeds`` must pass.
-2. paired comparison: per eligible seed, rise(correct) - rise(random_reward) > ``margin`` (rise: mean answer reward
-   of the last ``window`` GRPO steps minus the first ``window``) on all eligible seeds but one (all when only
-   ``min_seeds`` are eligible); random_reward's own mean rise < ``margin``.
-
+1. precondition ``warm_up_learned_the_task``: phase 1 of the warm-up reached SFT loss < 0.1 within 200 steps (the
+   copy, not only the format: a model on the ~0.23 "format, no copy" plateau gives GRPO nothing to recover). When a
+   seed gets there depends on the CPU's kernels, so candidate seeds 0-7 are warmed up in order until 3 have passed;
+   the others are excluded and named; fewer than 2 fails the job on the precondition.
+2. paired comparison: per eligible seed, rise(correct) - rise(random_reward) > ``margin`` 0.15 (rise: mean answer
+   reward of the last 8 GRPO steps minus the first 8) on all eligible seeds but one (both when only 2 are eligible);
+   random_reward's own mean rise < 0.15.
 """
 
 import pytest
@@ -33,6 +33,6 @@ def test_single_step_grpo_rises_against_random_reward_per_seed(harness_report_di
 
 @pytest.mark.slow
 def test_single_step_grpo_rises_against_random_reward_more_seeds(harness_report_dir):
-    """Nightly: the same verdict on eight more seeds (at least four must pass the warm-up precondition)."""
-    size = get_size("cpu", "copy").with_(seeds=tuple(range(100, 108)), min_seeds=4)
+    """Nightly: the same verdict on more seeds (warm-ups until 6 of candidates 100-115 pass; at least 4 must)."""
+    size = get_size("cpu", "copy").with_(seeds=tuple(range(100, 116)), min_seeds=4, enough_seeds=6)
     _run(size, "learning_copy_cpu_more_seeds", harness_report_dir)
