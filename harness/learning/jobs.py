@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from harness.adapters.trl import release
 from harness.learning.precondition import check_warm_up
 from harness.learning.rewards import AnswerReward, RandomReward
+from harness.learning.reports import cpu_environment
 from harness.learning.setup import fresh_model, get_task, task_tokenizer
 from harness.learning.sizes import LearningSize, get_size
 from harness.learning.statistics import paired_verdict, summarize
@@ -199,6 +200,7 @@ def run_learning_job(
         "task": task.name,
         "size": asdict(size),
         "model": model_path or "tiny (random init from config)",
+        "environment": cpu_environment(),
         "warmups": {str(k): v for k, v in warmups.items()},
         "runs": [asdict(r) for r in runs],
         "signal": {c: s.to_dict() for c, s in summaries.items()},

@@ -33,4 +33,5 @@ def test_single_step_job_writes_reports_and_curves(harness_report_dir):
     assert dist["active_tokens"] == dist["by_role"]["assistant"]["trained"]["count"] > 0
     written = json.loads((harness_report_dir / "smoke_copy.json").read_text())
     assert written["job"] == "smoke_copy"
+    assert {"cpu_capability", "torch_threads"} <= set(written["environment"])
     assert (harness_report_dir / "smoke_copy.png").stat().st_size > 1000
