@@ -6,9 +6,22 @@ Two named stages, so a failure says which one failed:
    copy, not only the format: a model on the ~0.23 "format, no copy" plateau gives GRPO nothing to recover). When a
    seed gets there depends on the CPU's kernels, so candidate seeds 0-7 are warmed up in order until 3 have passed;
    the others are excluded and named; fewer than 2 fails the job on the precondition.
-2. paired comparison: per eligible seed, rise(correct) - rise(random_reward) > ``margin`` 0.15 (rise: mean answer
+2. paired comparison: per eligible seed, d = rise(correct) - rise(random_reward) > ``margin`` 0.15 (rise: mean answer
    reward of the last 8 GRPO steps minus the first 8) on all eligible seeds but one (both when only 2 are eligible);
    random_reward's own mean rise < 0.15.
+
+Measured (torch 2.13.0, this job's settings, AVX-512 CPU; "s@n": seed s passed the precondition at step n):
+
+  ATEN_CPU_CAPABILITY  threads  eligible seeds        d per eligible seed       verdict
+  avx512 (native)      1        0@95 1@130 2@83       +0.31 +0.45 +0.30         pass
+  avx2                 1        0@129 1@155 2@88      +0.43 +0.25 +0.40         pass
+  default              1        0@167 (1: 0.232@200)  +0.24 ...                 (2 seeds pending when written)
+  avx512 (native)      2        0@94                  +0.41 ...                 (1 seed measured)
+
+False alarm: a no-signal pair (a second random-reward run from the same warm-up minus the first) exceeded 0.15 on
+1 of 9 seeds (differences -0.18 to +0.20, mean ~0, sd ~0.11: ~9% a seed, so ~2% for 2 of 3 seeds). Miss: d <= 0.15
+on 0 of 8 eligible seeds (min +0.24; mean 0.34, sd 0.08: ~1% a seed, ~0.1% for 2 of 3). At GRPO lr 2e-3 the correct
+condition collapsed (reward 0 from step 2) on 2 of 7 seeds, hence lr 1e-3 (``harness.learning.sizes``).
 """
 
 import pytest
