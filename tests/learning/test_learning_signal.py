@@ -19,8 +19,8 @@ Measured (torch 2.13.0, this job's settings, AVX-512 CPU; "s@n": seed s passed t
   avx512 (native)      2        0@94                  +0.41 ...                 (1 seed measured)
 
 False alarm: a no-signal pair (a second random-reward run from the same warm-up minus the first) exceeded 0.15 on
-1 of 9 seeds (differences -0.18 to +0.20, mean ~0, sd ~0.11: ~9% a seed, so ~2% for 2 of 3 seeds). Miss: d <= 0.15
-on 0 of 8 eligible seeds (min +0.24; mean 0.34, sd 0.08: ~1% a seed, ~0.1% for 2 of 3). At GRPO lr 2e-3 the correct
+1 of 11 seeds (-0.18 to +0.20, mean +0.01, sd 0.10: ~8% a seed, ~2% for 2 of 3 seeds). Miss: d <= 0.15 on 0 of 8
+eligible seeds (min +0.24, mean 0.35, sd 0.08: <1% a seed, <0.1% for 2 of 3). At GRPO lr 2e-3 the correct
 condition collapsed (reward 0 from step 2) on 2 of 7 seeds, hence lr 1e-3 (``harness.learning.sizes``).
 """
 
