@@ -15,7 +15,7 @@ Measured (torch 2.13.0, this job's settings, AVX-512 CPU; "s@n": seed s passed t
   ATEN_CPU_CAPABILITY  threads  eligible seeds        d per eligible seed       verdict
   avx512 (native)      1        0@95 1@130 2@83       +0.31 +0.45 +0.30         pass
   avx2                 1        0@129 1@155 2@88      +0.43 +0.25 +0.40         pass
-  default              1        0@167 2@128           +0.24 +0.24 (seed 3 ran)  pass (2 of 2 already; seed 1 excluded:
+  default              1        0@167 2@128           +0.24 +0.24 (3: running) pass (2 of 2 already; seed 1 excluded:
                                                                                 loss 0.232 after 200 steps)
   avx512 (native)      2        0@94                  +0.41                     1 seed measured in time
 
