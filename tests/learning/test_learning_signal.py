@@ -13,15 +13,15 @@ Two named stages, so a failure says which one failed:
 Measured (torch 2.13.0, this job's settings, AVX-512 CPU; "s@n": seed s passed the precondition at step n):
 
   ATEN_CPU_CAPABILITY  threads  eligible seeds        d per eligible seed       verdict
-  avx512 (native)      1        0@95 1@130 2@83       +0.31 +0.45 +0.30         pass
+  avx512 (native)      1        0@95 1@130 2@83       +0.31 +0.45 +0.30         pass (same under pytest -n 2)
   avx2                 1        0@129 1@155 2@88      +0.43 +0.25 +0.40         pass
-  default              1        0@167 2@128           +0.24 +0.24 (3: running) pass (2 of 2 already; seed 1 excluded:
-                                                                                loss 0.232 after 200 steps)
+  default              1        0@167 2@128 3@156     +0.24 +0.24 +0.24         pass (seed 1 excluded: loss 0.232
+                                                                                after 200 steps)
   avx512 (native)      2        0@94                  +0.41                     1 seed measured in time
 
 False alarm: a no-signal pair (a second random-reward run from the same warm-up minus the first) exceeded 0.15 on
-1 of 12 seeds (-0.18 to +0.20, mean +0.00, sd 0.10: ~8% a seed, ~2% for 2 of 3 seeds). Miss: d <= 0.15 on 0 of 9
-eligible seeds (min +0.24, mean 0.33, sd 0.09: <1% a seed, <0.1% for 2 of 3). At GRPO lr 2e-3 the correct
+1 of 13 seeds (-0.18 to +0.20, mean +0.01, sd 0.10: ~8% a seed, ~2% for 2 of 3 seeds). Miss: d <= 0.15 on 0 of 10
+eligible seeds (min +0.24, mean 0.33, sd 0.08: <1% a seed, <0.1% for 2 of 3). At GRPO lr 2e-3 the correct
 condition collapsed (reward 0 from step 2) on 2 of 7 seeds, hence lr 1e-3 (``harness.learning.sizes``).
 """
 
