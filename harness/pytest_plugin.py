@@ -13,15 +13,21 @@ torch nor transformers: those are imported by the tests that need them.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
-# Markers (opted-in projects). Every test is exactly one of these; an unmarked test counts as ``cpu``.
+# Markers (opted-in projects). Every test is ``cpu`` or ``gpu`` (an unmarked test counts as ``cpu``); a ``cpu``
+# test may also be ``slow``.
 MARKERS = {
     # Runs anywhere in a few seconds to a minute: the CI suite (`pytest -m cpu`).
     "cpu": "runs on CPU within CI's budget (the default for unmarked tests)",
     # Needs CUDA; skipped with a reason where torch sees no GPU (`pytest -m gpu` on a node).
     "gpu": "needs a CUDA GPU; skipped where none is visible",
+    # A heavier CPU job (more seeds, the tool task per seed, evaluation after GRPO): the nightly tier. Also ``cpu``;
+    # skipped with a reason (and counted in the terminal summary) unless the -m expression names ``slow``, so
+    # `pytest -m cpu` stays within CI's budget and `pytest -m "cpu and slow"` runs the tier (see _skip_slow_tier).
+    "slow": "nightly CPU tier: runs only when -m names slow, e.g. pytest -m 'cpu and slow'",
 }
 
 # Hypothesis profiles, chosen with --harness-profile or $HARNESS_HYPOTHESIS_PROFILE.
@@ -151,11 +157,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if not item.get_closest_marker("gpu") and not item.get_closest_marker("cpu"):
             item.add_marker(pytest.mark.cpu)
+    _skip_slow_tier(config, items)
     # torch is imported only when a gpu test was collected, never at plugin load.
     if gpu_items and not _cuda_available():
         skip = pytest.mark.skip(reason="gpu test: torch sees no CUDA device on this machine")
         for item in gpu_items:
             item.add_marker(skip)
+
+
+SLOW_TIER_REASON = "slow tier (nightly): run with pytest -m 'cpu and slow'"
+
+
+def _skip_slow_tier(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``slow`` tests, with a reason, unless the -m expression names ``slow`` (then it decides)."""
+    if re.search(r"\bslow\b", config.getoption("markexpr", "") or ""):
+        return
+    skip = pytest.mark.skip(reason=SLOW_TIER_REASON)
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say how many slow tests this run left out, and how to run them (also under xdist: reports reach here)."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if SLOW_TIER_REASON in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_line(f"harness: {len(skipped)} slow test(s) skipped; run pytest -m 'cpu and slow' nightly")
 
 
 @pytest.fixture(scope="session")

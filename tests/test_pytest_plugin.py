@@ -49,6 +49,30 @@ def test_unmarked_tests_count_as_cpu_and_gpu_tests_skip_without_cuda(pytester, m
     result.stdout.fnmatch_lines(["*torch sees no CUDA device*"])
 
 
+def test_slow_tests_are_skipped_and_counted_unless_the_marker_expression_names_slow(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_plain():
+            pass
+
+        @pytest.mark.slow
+        def test_heavy():
+            pass
+        """
+    )
+    plugin = ["-p", "harness.pytest_plugin", "-p", "no:harness"]
+    result = pytester.runpytest_inprocess("-m", "cpu", *plugin)
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["harness: 1 slow test(s) skipped; run pytest -m 'cpu and slow' nightly"])
+    result = pytester.runpytest_inprocess("-m", "cpu and slow", *plugin)
+    result.assert_outcomes(passed=1, deselected=1)
+    result = pytester.runpytest_inprocess("-m", "cpu and not slow", *plugin)
+    result.assert_outcomes(passed=1, deselected=1)
+    assert "slow test(s) skipped" not in result.stdout.str()
+
+
 def test_ci_fails_loudly_when_no_tokenizer_is_found(monkeypatch):
     monkeypatch.setattr(tokenizer_registry, "available_tokenizers", lambda: [])
 

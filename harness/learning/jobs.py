@@ -15,10 +15,12 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from harness.adapters.trl import release
+from harness.learning.precondition import check_warm_up
 from harness.learning.rewards import AnswerReward, RandomReward
+from harness.learning.reports import cpu_environment
 from harness.learning.setup import fresh_model, get_task, task_tokenizer
 from harness.learning.sizes import LearningSize, get_size
-from harness.learning.statistics import learning_signal_verdict, summarize
+from harness.learning.statistics import paired_verdict, summarize
 from harness.learning.tasks import Task, reset_tool_values
 
 MAX_COMPLETION_LENGTH = {"copy": 10, "lookup": 48, "tool": 24}
@@ -34,6 +36,18 @@ class RunResult:
     loss: list[float]
     seconds: float
     completion_length: list[float] = field(default_factory=list)
+
+
+@dataclass
+class WarmUpLog:
+    """SFT loss per step of the warm-up's two phases: the task (correct answers), then the wrong-answer noise."""
+
+    task_phase: list[float]
+    noise_phase: list[float]
+
+    @property
+    def losses(self) -> list[float]:
+        return self.task_phase + self.noise_phase
 
 
 def load_model_and_tokenizer(task: Task, size: LearningSize, seed: int, model_path: str | None = None):
@@ -52,8 +66,14 @@ def load_model_and_tokenizer(task: Task, size: LearningSize, seed: int, model_pa
     return model, tokenizer
 
 
+def _dataset_batches(steps: int, phase: int, size: LearningSize) -> int:
+    """Batches' worth of rows in a warm-up phase's dataset: one per step, or phase 1's cap (the trainer cycles)."""
+    cap = size.sft_dataset_batches if phase == 0 else None
+    return steps if cap is None else min(steps, cap)
+
+
 def warm_up(task: Task, size: LearningSize, seed: int, model_path: str | None = None):
-    """(model, tokenizer, SFT loss per step) after the two-phase SFT warm-up with assistant-only loss.
+    """(model, tokenizer, ``WarmUpLog``) after the two-phase SFT warm-up with assistant-only loss.
 
     Phase 1 trains on correct answers until the model copies; phase 2 is a short, low-rate SFT on wrong (random)
     answers that lowers the accuracy GRPO starts from without breaking the format."""
@@ -64,14 +84,15 @@ def warm_up(task: Task, size: LearningSize, seed: int, model_path: str | None = 
         (size.sft_steps, size.sft_learning_rate, 0.0, seed, size.sft_stop_below_loss),
         (size.noise_steps, size.noise_learning_rate, size.noise_wrong_fraction, seed + 100_000, None),
     ]
-    losses: list[float] = []
-    for steps, learning_rate, wrong_fraction, data_seed, stop_below_loss in phases:
+    losses: list[list[float]] = [[], []]
+    for phase, (steps, learning_rate, wrong_fraction, data_seed, stop_below_loss) in enumerate(phases):
         if steps <= 0:
             continue
         log = run_sft(
             model,
             tokenizer,
-            task.sft_rows(steps * size.sft_batch_size, data_seed, wrong_fraction=wrong_fraction),
+            task.sft_rows(_dataset_batches(steps, phase, size) * size.sft_batch_size, data_seed,
+                          wrong_fraction=wrong_fraction),
             steps=steps,
             batch_size=size.sft_batch_size,
             learning_rate=learning_rate,
@@ -79,8 +100,8 @@ def warm_up(task: Task, size: LearningSize, seed: int, model_path: str | None = 
             output_dir=tempfile.mkdtemp(prefix="harness-sft-"),
             stop_below_loss=stop_below_loss,
         )
-        losses += [entry["loss"] for entry in log]
-    return model, tokenizer, losses
+        losses[phase] = [entry["loss"] for entry in log]
+    return model, tokenizer, WarmUpLog(task_phase=losses[0], noise_phase=losses[1])
 
 
 def grpo_condition(task: Task, condition: str, seed: int, size: LearningSize, model, tokenizer) -> RunResult:
@@ -142,31 +163,44 @@ def run_learning_job(
     model_path: str | None = None,
     name: str | None = None,
 ) -> dict:
-    """Warm up once per seed, run GRPO for each condition from a copy of the warmed-up model, summarise the
-    learning signal (``correct`` vs the controls) and write ``<name>.json`` / ``<name>.png`` to ``report_dir``."""
+    """Warm up once per seed; check the warm-up's precondition (``harness.learning.precondition``); on the seeds that
+    pass, run GRPO for each condition from a copy of the warmed-up model; the paired verdict (``correct`` against
+    each control, per seed; ``harness.learning.statistics.paired_verdict``); write ``<name>.json`` / ``<name>.png``
+    to ``report_dir``. A seed whose warm-up failed runs no GRPO: it is excluded and named in the report."""
     task = get_task(task)
     size = get_size(size, task.name)
     name = name or f"learning_{task.name}_{size.name}"
     runs: list[RunResult] = []
-    warmups = {}
+    warmups, checks = {}, []
     for seed in size.seeds:
-        model, tokenizer, sft_loss = warm_up(task, size, seed, model_path)
-        warmups[seed] = {"sft_loss": sft_loss, "loss_distribution": loss_report(task, model, tokenizer)}
+        if size.enough_seeds is not None and sum(c.passed for c in checks) >= size.enough_seeds:
+            break  # the seeds not warmed up are listed in the verdict's precondition ("seeds" holds those tried)
+        start = time.perf_counter()
+        model, tokenizer, log = warm_up(task, size, seed, model_path)
+        check = check_warm_up(seed, task.name, log.task_phase or log.losses, size.sft_stop_below_loss or float("inf"))
+        checks.append(check)
+        warmups[seed] = {"sft_loss": log.losses, "task_phase_steps": len(log.task_phase),
+                         "precondition": check.to_dict(), "seconds": time.perf_counter() - start}
+        if not check.passed:
+            continue
+        warmups[seed]["loss_distribution"] = loss_report(task, model, tokenizer)
         for condition in conditions:
             release(model)  # a model still wrapped by a finished trainer cannot be deep-copied (see release)
             runs.append(grpo_condition(task, condition, seed, size, copy.deepcopy(model), tokenizer))
     summaries = {
-        c: summarize(c, [r.reward for r in runs if r.condition == c], size.window) for c in conditions
+        c: summarize(c, [r.reward for r in runs if r.condition == c], size.window) for c in conditions if runs
     }
     verdict = None
-    if "correct" in summaries:
-        controls = [s for c, s in summaries.items() if c != "correct"]
-        verdict = learning_signal_verdict(summaries["correct"], controls, size.margin)
+    if "correct" in conditions:
+        curves = {c: {r.seed: r.reward for r in runs if r.condition == c} for c in conditions}
+        verdict = paired_verdict("correct", curves, checks, window=size.window, margin=size.margin,
+                                 min_seeds=size.min_seeds)
     summary = {
         "job": name,
         "task": task.name,
         "size": asdict(size),
         "model": model_path or "tiny (random init from config)",
+        "environment": cpu_environment(),
         "warmups": {str(k): v for k, v in warmups.items()},
         "runs": [asdict(r) for r in runs],
         "signal": {c: s.to_dict() for c, s in summaries.items()},

@@ -6,6 +6,20 @@ import json
 from pathlib import Path
 
 
+def cpu_environment() -> dict:
+    """What the figures of a CPU job depend on besides the seed: torch's CPU kernels and its thread count."""
+    import os
+
+    import torch
+
+    return {
+        "torch": torch.__version__,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "ATEN_CPU_CAPABILITY": os.environ.get("ATEN_CPU_CAPABILITY"),
+        "torch_threads": torch.get_num_threads(),
+    }
+
+
 def write_json(report_dir, name: str, summary: dict) -> Path:
     path = Path(report_dir) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,13 @@
-"""Learning-signal statistics: did reward rise, across seeds, by more than a margin, and is a control below it?"""
+"""Learning-signal statistics: rises of reward curves, and the paired verdict (treated vs control on the same warm-up,
+per seed, over the seeds whose warm-up passed its precondition)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+
+from harness.learning.precondition import PRECONDITION, WarmUpCheck
 
 
 @dataclass(frozen=True)
@@ -63,15 +66,77 @@ def summarize(condition: str, curves: Sequence[Sequence[float]], window: int) ->
     )
 
 
-def learning_signal_verdict(treated: SignalSummary, controls: Sequence[SignalSummary], margin: float) -> dict:
-    """The assertion, as data: every seed of ``treated`` rises by more than ``margin``, and every control's mean
-    rise stays below ``margin`` and below the treated minimum (so the conditions are distinguishable)."""
-    treated_ok = treated.min_delta > margin
-    control_ok = {c.condition: (c.mean_delta < margin and c.mean_delta < treated.min_delta) for c in controls}
-    return {
-        "margin": margin,
-        "treated": treated.condition,
-        "treated_rises_every_seed": treated_ok,
-        "controls_below_margin": control_ok,
-        "passed": treated_ok and all(control_ok.values()),
+def sign_test_p(wins: int, n: int) -> float:
+    """One-sided sign test: P(at least ``wins`` of ``n`` fair coin flips come up heads)."""
+    return sum(math.comb(n, k) for k in range(wins, n + 1)) / 2**n
+
+
+def required_wins(eligible: int, min_seeds: int) -> int:
+    """Seeds whose paired difference must exceed the margin: all of them up to ``min_seeds``, then all but one (one
+    unlucky GRPO trajectory among several eligible seeds does not fail the job; two do)."""
+    return eligible if eligible <= min_seeds else eligible - 1
+
+
+def paired_verdict(
+    treated: str,
+    curves: Mapping[str, Mapping[int, Sequence[float]]],
+    checks: Sequence[WarmUpCheck],
+    *,
+    window: int,
+    margin: float,
+    min_seeds: int,
+) -> dict:
+    """The assertion, as data, in two named stages.
+
+    1. Precondition (``harness.learning.precondition``): at least ``min_seeds`` seeds whose warm-up learned the task;
+       the others are excluded and named. Failing here says the warm-up failed, not GRPO.
+    2. Paired comparison, per control, on the same warm-up per eligible seed: the difference
+       ``rise(treated) - rise(control)`` (rise: mean of the last ``window`` steps minus the first ``window``) must
+       exceed ``margin`` on at least ``required_wins`` seeds; and the control's own mean rise must stay below
+       ``margin`` (a control that learns by itself means the reward or the mask leaks). The one-sided sign-test
+       p-value of the wins is reported beside it.
+    """
+    eligible = [c.seed for c in checks if c.passed]
+    excluded = {str(c.seed): c.message for c in checks if not c.passed}
+    precondition = {
+        "name": PRECONDITION,
+        "seeds": [c.seed for c in checks],
+        "eligible_seeds": eligible,
+        "excluded": excluded,
+        "min_seeds": min_seeds,
+        "passed": len(eligible) >= min_seeds,
     }
+    verdict = {"treated": treated, "window": window, "margin": margin, "precondition": precondition, "paired": {}}
+    if not precondition["passed"]:
+        verdict["passed"] = False
+        verdict["failure"] = (
+            f"precondition {PRECONDITION} failed: {len(eligible)} of {len(checks)} seeds learned the task in the "
+            f"warm-up, {min_seeds} needed; " + "; ".join(c.message for c in checks if not c.passed)
+        )
+        return verdict
+    need = required_wins(len(eligible), min_seeds)
+    failures = []
+    for control in (c for c in curves if c != treated):
+        differences = {s: rise(curves[treated][s], window).delta - rise(curves[control][s], window).delta for s in eligible}
+        control_rises = [rise(curves[control][s], window).delta for s in eligible]
+        wins = sum(d > margin for d in differences.values())
+        control_mean_rise = sum(control_rises) / len(control_rises)
+        result = {
+            "differences": {str(s): d for s, d in differences.items()},
+            "wins": wins,
+            "required_wins": need,
+            "sign_test_p": sign_test_p(wins, len(eligible)),
+            "control_mean_rise": control_mean_rise,
+            "control_flat": control_mean_rise < margin,
+            "passed": wins >= need and control_mean_rise < margin,
+        }
+        verdict["paired"][control] = result
+        if not result["passed"]:
+            failures.append(
+                f"{treated} vs {control}: rise difference > {margin} on {wins} of {len(eligible)} eligible seeds "
+                f"({need} needed; differences {', '.join(f'seed {s}: {d:+.3f}' for s, d in differences.items())}); "
+                f"{control}'s own mean rise {control_mean_rise:+.3f} (must be < {margin})"
+            )
+    verdict["passed"] = not failures
+    verdict["failure"] = "; ".join(failures) or None
+    return verdict

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.data_registry import GSM8K_TEST_FILE, HELLASWAG_FILE, find_data_file, missing_reason
+from tests.torch_threads import fixed_torch_threads  # noqa: F401  (autouse; shared with tests/learning)
 
 
 def _data_path_or_skip(name: str):
@@ -52,15 +53,3 @@ def tiny_gpt2(tokenizer, seed: int = 0, **overrides):
         eos_token_id=tokenizer.eos_token_id,
         **shape,
     )
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny models gain nothing from intra-op threads, and on a loaded 2-core runner (xdist,
-    other jobs) spinning threads make a training step ~10x slower. Restored after each test."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)

@@ -8,8 +8,9 @@ import json
 
 from harness.learning.sizes import CPU
 
-SMOKE = CPU.with_(name="smoke", sft_steps=6, sft_batch_size=8, noise_steps=2, grpo_steps=4, prompts_per_step=2, num_generations=4,
-                  seeds=(0,), window=2)
+# No warm-up precondition (sft_stop_below_loss=None): 6 SFT steps learn nothing; this is plumbing, not learning.
+SMOKE = CPU.with_(name="smoke", sft_steps=6, sft_batch_size=8, sft_stop_below_loss=None, noise_steps=2, grpo_steps=4,
+                  prompts_per_step=2, num_generations=4, seeds=(0, 1), min_seeds=1, enough_seeds=1, window=2)
 
 
 def test_single_step_job_writes_reports_and_curves(harness_report_dir):
@@ -24,9 +25,13 @@ def test_single_step_job_writes_reports_and_curves(harness_report_dir):
         assert all(0.0 <= r <= 1.0 for r in run["reward"])
         assert len(run["loss"]) == SMOKE.grpo_steps
     assert set(summary["signal"]) == {"correct", "random_reward"}
-    assert set(summary["verdict"]) >= {"passed", "treated_rises_every_seed", "controls_below_margin"}
+    assert set(summary["verdict"]) >= {"passed", "failure", "precondition", "paired"}
+    # seed 1 is never warmed up: enough seeds (1) passed the precondition before it
+    assert summary["verdict"]["precondition"]["seeds"] == summary["verdict"]["precondition"]["eligible_seeds"] == [0]
+    assert set(summary["verdict"]["paired"]["random_reward"]) >= {"differences", "wins", "sign_test_p"}
     dist = summary["warmups"]["0"]["loss_distribution"]
     assert dist["active_tokens"] == dist["by_role"]["assistant"]["trained"]["count"] > 0
     written = json.loads((harness_report_dir / "smoke_copy.json").read_text())
     assert written["job"] == "smoke_copy"
+    assert {"cpu_capability", "torch_threads"} <= set(written["environment"])
     assert (harness_report_dir / "smoke_copy.png").stat().st_size > 1000

@@ -1,24 +1,36 @@
 """CPU variant of gpu_tests/test_evaluation_gpu.py::test_grpo_trained_model_through_verifiers: the single-step
 ``copy`` model before and after GRPO (same warm-up, CPU size), evaluated through a verifiers v1 environment on the
-loopback OpenAI-compatible server with greedy decoding."""
+loopback OpenAI-compatible server with greedy decoding. Nightly (``slow``): a warm-up, a GRPO run and two evaluations.
+The model is the first of the CPU seeds whose warm-up passes its precondition (``harness.learning.precondition``)."""
 
 import copy
 
+import pytest
 
+
+@pytest.mark.slow
 def test_grpo_trained_copy_model_scores_higher_through_verifiers(tmp_path, harness_report_dir):
     from harness.adapters.trl import release
     from harness.evaluation.report import write_summary
     from harness.evaluation.served_models import evaluate_models_through_verifiers
     from harness.learning.jobs import grpo_condition, warm_up
+    from harness.learning.precondition import check_warm_up
     from harness.learning.rewards import extract_answer
     from harness.learning.setup import get_task
     from harness.learning.sizes import get_size
 
-    task, size = get_task("copy"), get_size("cpu", "copy")
-    model, tokenizer, _ = warm_up(task, size, seed=0)
+    # the stricter warm-up this test was measured with (copy learned to loss 0.05, a fresh row per sample)
+    task, size = get_task("copy"), get_size("cpu", "copy").with_(sft_stop_below_loss=0.05, sft_dataset_batches=None)
+    checks = []
+    for seed in size.seeds:
+        model, tokenizer, log = warm_up(task, size, seed=seed)
+        checks.append(check_warm_up(seed, task.name, log.task_phase, size.sft_stop_below_loss))
+        if checks[-1].passed:
+            break
+    assert checks[-1].passed, "; ".join(check.message for check in checks)
     release(model)
     before_grpo = copy.deepcopy(model)
-    grpo_condition(task, "correct", 0, size, model, tokenizer)
+    grpo_condition(task, "correct", seed, size, model, tokenizer)
     rows = [{"prompt": r["prompt"], "answer": r["answer"]} for r in task.prompts(32, seed=999)]
     results = evaluate_models_through_verifiers({"before_grpo": before_grpo, "after_grpo": model}, tokenizer, rows,
                                                 tmp_path, max_tokens=10, match="answer_tag")
