@@ -204,3 +204,17 @@ def train_bpe_tokenizer(texts: Sequence[str], vocab_size: int = 512, *, chat_tem
     )
     tokenizer.chat_template = chat_template
     return tokenizer
+
+
+def word_level_tokenizer(words: Sequence[str], chat_template: str, *, unk_token: str = "<unk>"):
+    """A whitespace-split word-level tokenizer over ``words`` (no download): spaces belong to no token, so a
+    ``{% generation %}`` span that ends in a space ends on a character no token covers."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {unk_token: 0, **{word: i + 1 for i, word in enumerate(dict.fromkeys(words))}}
+    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token=unk_token))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, unk_token=unk_token)
+    tokenizer.chat_template = chat_template
+    return tokenizer

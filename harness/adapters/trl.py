@@ -185,6 +185,34 @@ def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=Non
     return masker
 
 
+def sft_prompt_completion_labels(tokenizer, rows: Sequence[dict], model=None) -> list[dict]:
+    """Per ``{"prompt": str, "completion": str}`` row, ``{"input_ids", "labels"}`` exactly as a default
+    ``SFTTrainer`` (completion-only loss, trl's default for prompt/completion data) prepares and collates it."""
+    import tempfile
+
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    _quiet()
+    if tokenizer.pad_token is None:
+        import copy
+
+        tokenizer = copy.copy(tokenizer)
+        tokenizer.pad_token = tokenizer.eos_token
+    if model is None:
+        model = tiny_causal_lm_for(tokenizer)
+    args = SFTConfig(max_length=None, dataset_num_proc=None, per_device_train_batch_size=1,
+                     **_common_args(tempfile.mkdtemp(prefix="harness-sft-pc-"), seed=0))
+    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(list(rows)), processing_class=tokenizer)
+    release(model)
+    out = []
+    for i in range(len(trainer.train_dataset)):
+        example = {k: v for k, v in trainer.train_dataset[i].items() if k in ("input_ids", "labels", "completion_mask")}
+        batch = trainer.data_collator([example])
+        out.append({"input_ids": batch["input_ids"][0].tolist(), "labels": batch["labels"][0].tolist()})
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # SFT warm-up
 # ---------------------------------------------------------------------------------------------------------------
