@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness inspect --tokenizer NAME conversation.json``.
+"""Command line: ``python -m harness inspect --tokenizer NAME conversation.json`` and ``python -m harness guard``.
 
 Prints one row per token of the rendered conversation with its role and whether the model
 generated it (✓ trained, ✗ not trained, ~ either), and, with ``--masker module:factory``, what a
@@ -66,7 +66,18 @@ def main(argv: list[str] | None = None) -> int:
     inspect.add_argument("--masker", help="module:factory, factory(tokenizer) -> masker; shows its labels beside the oracle's")
     inspect.add_argument("--turns", choices=("all", "last"), default="all", help="policy: which assistant turns are trained")
     inspect.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    guard = commands.add_parser(
+        "guard", help="run the tests under other released versions of trl/transformers (cached uv environments)",
+        description="Build (or reuse) one environment per version set and run pytest there; print a version-set x "
+        "test table and the golden token rows that differ from the first set.")
+    from harness.guard import add_arguments
+
+    add_arguments(guard)
     args = parser.parse_args(argv)
+    if args.command == "guard":
+        from harness.guard import run
+
+        return run(args)
     return _inspect(args)
 
 

@@ -138,6 +138,20 @@ def trl_template_name(chat_template: str | None) -> str | None:
     return None
 
 
+def training_chat_template(tokenizer) -> tuple[str, str]:
+    """``(template, label)``: the template trl trains ``tokenizer`` with under ``assistant_only_loss`` — its
+    ``*_training.jinja`` replacement, or the tokenizer's own template when that already has ``{% generation %}``
+    markers. ``label`` names it (``qwen3_training.jinja (trl)`` or ``the tokenizer's own``). Raises ValueError
+    (trl's message) for a template trl cannot patch."""
+    from trl.chat_template_utils import get_training_chat_template
+
+    replacement = get_training_chat_template(tokenizer)
+    if replacement is not None:
+        return replacement, f"{trl_template_name(replacement) or 'a patched template'} (trl)"
+    own = tokenizer.chat_template
+    return (own["default"] if isinstance(own, dict) else own), "the tokenizer's own"
+
+
 def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=None):
     """A masker backed by trl's real SFT data path.
 
