@@ -1,7 +1,9 @@
 """A syrupy extension that keeps one plain-text golden file per chat template in ``golden/``.
 
-Each file is a token table (one token per row: index, id, role, expected label, token text), so a
-moved turn boundary shows up as a one-line diff. Update with ``pytest --snapshot-update``.
+Each file holds, per fixed conversation, one token per row: index, id, role, the oracle's expected label, what
+each pipeline trains, the token text (see ``harness.golden_masks``). A moved boundary in any pipeline is a
+one-line diff, and a failing snapshot prints only the changed rows, each hunk under its conversation's heading.
+Update with ``pytest --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import re
 from pathlib import Path
 
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from harness.golden_masks.diff import changed_rows
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
 
@@ -31,3 +35,7 @@ class GoldenTokenTable(SingleFileSnapshotExtension):
         # test_golden_token_table[qwen3] -> qwen3
         match = re.search(r"\[(.+)\]$", test_location.testname)
         return match.group(1) if match else test_location.testname
+
+    def diff_lines(self, serialized_data, snapshot_data):
+        """Only the changed rows (``-`` golden, ``+`` now), not the whole file."""
+        yield from changed_rows(str(snapshot_data or ""), str(serialized_data))

@@ -20,7 +20,7 @@ class PipelineUnavailable(Exception):
 class Pipeline:
     name: str  # the column header (short)
     description: str
-    build: Callable  # build(tokenizer) -> masker, with masker.template_label set
+    build: Callable  # build(tokenizer) -> masker, with masker.template (the text it renders) and .template_label
 
 
 def _first_line(error: Exception) -> str:
@@ -40,7 +40,7 @@ def transformers_assistant_mask(tokenizer):
     if "generation" not in template:
         raise PipelineUnavailable("the template has no {% generation %} markers")
     masker = assistant_tokens_mask_masker(tokenizer, chat_template=template)
-    masker.template_label = label
+    masker.template, masker.template_label = template, label
     return masker
 
 
@@ -52,6 +52,7 @@ def trl_sft_collator(tokenizer):
         masker = sft_trainer_masker(tokenizer)
     except ValueError as error:
         raise PipelineUnavailable(f"trl refuses the template: {_first_line(error.__cause__ or error)}") from error
+    masker.template = masker.chat_template_used
     masker.template_label = (
         f"{masker.chat_template_name or 'a patched template'} (trl)" if masker.training_template_swapped
         else "the tokenizer's own"
