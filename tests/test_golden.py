@@ -29,4 +29,4 @@ def test_golden_token_table(name, load_tokenizer_or_skip, snapshot):
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
         (Path(out) / f"{name}.txt").write_text(text, encoding="utf-8")
-    assert text == snapshot(extension_class=GoldenTokenTable)
+    assert text == snapshot.use_extension(GoldenTokenTable)
