@@ -12,6 +12,7 @@ Public API (imported lazily, so ``import harness`` and the pytest plugin stay li
 - ``validate_conversation`` / ``ConversationError`` — clear errors for malformed conversations
 - ``probe_template`` — what a chat template accepts
 - ``assert_rollout_masks`` / ``rollout_mask_problems`` — GRPO tool rollouts: exactly the sampled tokens trained
+- ``verify_tokenizer`` — a tokenizer against its config/model, template, eos/pad/bos and training data
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ _EXPORTS = {
     "assert_rollout_masks": "harness.rollout_masks",
     "rollout_mask_problems": "harness.rollout_masks",
     "RolloutMaskProblem": "harness.rollout_masks",
+    "verify_tokenizer": "harness.tokenizer_check",
+    "TokenizerReport": "harness.tokenizer_check",
+    "Finding": "harness.tokenizer_check",
 }
 
 __all__ = sorted(_EXPORTS)
