@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from harness.guard.results import ABSENT, PASS
-
-SECTION_PREFIX = "## "  # a conversation's heading in a golden file
 
 
 def render_versions(names: Sequence[str], versions: Mapping[str, Mapping[str, str | None]],
@@ -53,27 +50,17 @@ def failing_cells(names: Sequence[str], outcomes: Mapping[str, Mapping[str, str]
     return sum(1 for n in names for cell in outcomes.get(n, {}).values() if cell not in (PASS, "xfail", "skip"))
 
 
-def golden_differences(baseline: Path, other: Path, *, context: int = 0) -> list[tuple[str, str]]:
-    """``[(file name, diff)]`` between two folders of rendered golden files: only the changed token rows (and any
-    header line before them), ``-`` the baseline's row, ``+`` the other set's."""
+def golden_differences(baseline: Path, other: Path) -> list[tuple[str, str]]:
+    """``[(file name, diff)]`` between two folders of rendered golden files: only the changed token rows, each
+    hunk under its conversation's heading; ``-`` the baseline's row, ``+`` the other set's."""
+    from harness.golden_masks.diff import changed_rows
+
     found = []
     for path in sorted(Path(baseline).glob("*.txt")):
         theirs = Path(other) / path.name
         if not theirs.is_file():
             continue
-        ours_lines = path.read_text(encoding="utf-8").splitlines()
-        their_lines = theirs.read_text(encoding="utf-8").splitlines()
-        if ours_lines == their_lines:
-            continue
-        diff = []
-        for line in difflib.unified_diff(ours_lines, their_lines, lineterm="", n=context):
-            if line.startswith(("---", "+++")):
-                continue
-            if line.startswith("@@"):
-                start = int(line.split()[1].lstrip("-").split(",")[0])
-                section = next((ours_lines[i] for i in range(min(start, len(ours_lines)) - 1, -1, -1)
-                                if ours_lines[i].startswith(SECTION_PREFIX)), "")
-                line = f"{line} {section}".rstrip()
-            diff.append(line)
-        found.append((path.name, "\n".join(diff)))
+        rows = changed_rows(path.read_text(encoding="utf-8"), theirs.read_text(encoding="utf-8"))
+        if rows:
+            found.append((path.name, "\n".join(rows)))
     return found
