@@ -4,6 +4,11 @@ A pipeline is a name (the column), what it is, and ``build(tokenizer) -> masker`
 returns ``input_ids`` with ``labels`` or a mask, see ``harness.masker_output``). ``build`` raises
 ``PipelineUnavailable`` with the reason when the pipeline cannot handle the template, and the golden file says
 ``n/a: reason`` in place of the column. Adding a pipeline is adding one entry to ``PIPELINES``.
+
+trl's GRPO tool loop has no column: what it trains is the tokens a model *samples* (its loss mask is built from
+the rollout), so a fixed conversation needs a model that samples exactly that conversation, and trl parses tool
+calls only for templates with a response schema. Its masks are checked against the sampled tokens instead
+(``harness.adapters.trl.grpo_rollout_batch`` with ``harness.assert_rollout_masks``).
 """
 
 from __future__ import annotations
