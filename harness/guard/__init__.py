@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", type=Path, default=Path.cwd(), help="the repository whose tests run (default: .)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per set's pytest run")
     parser.add_argument("--all-rows", action="store_true", help="print every test, not only those that differ")
+    parser.add_argument("--golden-rows", type=int, default=40, metavar="N",
+                        help="changed golden rows printed per file and set (default 40; all are in --out)")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
 
 
@@ -84,6 +86,9 @@ def run(args: argparse.Namespace, out=print) -> int:
     baseline = names[0]
     for name in names[1:]:
         for file_name, diff in golden_differences(folders[baseline] / "golden", folders[name] / "golden"):
-            out(f"\ngolden {file_name}: {name} vs {baseline} (- {baseline}, + {name})\n{diff}")
+            rows = diff.splitlines()
+            more = len(rows) - args.golden_rows
+            shown = "\n".join(rows[:args.golden_rows]) + (f"\n... {more} more line(s)" if more > 0 else "")
+            out(f"\ngolden {file_name}: {name} vs {baseline} (- {baseline}, + {name})\n{shown}")
     changed = any(outcomes[n] != outcomes[baseline] for n in names[1:])
     return 1 if changed else 0
