@@ -19,6 +19,7 @@ Public API (imported lazily, so ``import harness`` and the pytest plugin stay li
 - ``golden_table`` / ``GoldenTokenTable`` — token tables for syrupy golden files (fixture ``golden_tokens``)
 - ``MaskAuditCallback`` — a ``transformers.TrainerCallback`` auditing the first batches of a real run
 - ``write_report`` — the self-contained HTML token view (``python -m harness report``)
+- ``verify_tokenizer`` — a tokenizer against its config/model, template, eos/pad/bos and training data
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ _EXPORTS = {
     "GoldenTokenTable": "harness.golden",
     "MaskAuditCallback": "harness.audit",
     "write_report": "harness.html_report",
+    "verify_tokenizer": "harness.tokenizer_check",
+    "TokenizerReport": "harness.tokenizer_check",
+    "Finding": "harness.tokenizer_check",
 }
 # Public submodules, imported on first access like the names above.
 _MODULES = {"strategies": "harness.strategies"}

@@ -1,6 +1,7 @@
-"""Command line: ``python -m harness inspect|report --tokenizer NAME conversation.json``.
+"""Command line: ``python -m harness inspect|report --tokenizer NAME conversation.json`` and ``python -m harness guard``.
 
-``report`` writes one self-contained HTML page of the conversation's tokens (harness/html_report.py).
+``report`` writes one self-contained HTML page of the conversation's tokens (harness/html_report.py);
+``guard`` runs the tests under other released versions of trl/transformers (harness/guard/).
 
 Prints one row per token of the rendered conversation with its role and whether the model
 generated it (✓ trained, ✗ not trained, ~ either), and, with ``--masker module:factory``, what a
@@ -109,7 +110,18 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--turns", choices=("all", "last"), default="all", help="policy: which assistant turns are trained")
     report.add_argument("--chat-template", help="file holding the chat template to render with (default: the tokenizer's)")
     report.add_argument("-o", "--output", help="HTML file to write (default: the conversation's name with .html)")
+    guard = commands.add_parser(
+        "guard", help="run the tests under other released versions of trl/transformers (cached uv environments)",
+        description="Build (or reuse) one environment per version set and run pytest there; print a version-set x "
+        "test table and the golden token rows that differ from the first set.")
+    from harness.guard import add_arguments
+
+    add_arguments(guard)
     args = parser.parse_args(argv)
+    if args.command == "guard":
+        from harness.guard import run
+
+        return run(args)
     return _report(args) if args.command == "report" else _inspect(args)
 
 

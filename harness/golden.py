@@ -40,6 +40,12 @@ class GoldenTokenTable(SingleFileSnapshotExtension):
             return index
         return name if not index else f"{name}.{index}"
 
+    def diff_lines(self, serialized_data, snapshot_data):
+        """Only the changed rows (``-`` golden, ``+`` now), each under its conversation's heading, not the whole file."""
+        from harness.golden_masks.diff import changed_rows
+
+        yield from changed_rows(str(snapshot_data or ""), str(serialized_data))
+
 
 @functools.lru_cache(maxsize=None)
 def golden_extension(directory: str | Path) -> type[GoldenTokenTable]:

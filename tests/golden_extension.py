@@ -1,7 +1,9 @@
 """This repository's golden files: the library's extension (harness/golden.py) writing to ``golden/``.
 
-Each file is a token table (one token per row: index, id, role, expected label, token text), so a
-moved turn boundary shows up as a one-line diff. Update with ``pytest --snapshot-update``.
+Each file holds, per fixed conversation, one token per row: index, id, role, the oracle's expected label, what
+each pipeline trains, the token text (see ``harness.golden_masks``). A moved boundary in any pipeline is a
+one-line diff, and a failing snapshot prints only the changed rows, each hunk under its conversation's heading.
+Update with ``pytest --snapshot-update``.
 """
 
 from __future__ import annotations

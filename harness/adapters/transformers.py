@@ -354,3 +354,77 @@ def trainer_logger():
     from transformers.utils import logging
 
     return logging.get_logger("transformers.trainer")
+
+
+def word_level_tokenizer(words: Sequence[str], chat_template: str, *, unk_token: str = "<unk>"):
+    """A whitespace-split word-level tokenizer over ``words`` (no download): spaces belong to no token, so a
+    ``{% generation %}`` span that ends in a space ends on a character no token covers."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {unk_token: 0, **{word: i + 1 for i, word in enumerate(dict.fromkeys(words))}}
+    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token=unk_token))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, unk_token=unk_token)
+    tokenizer.chat_template = chat_template
+    return tokenizer
+
+
+def gpt2_style_tokenizer(vocab_size: int = 50304, *, eos_id: int = 50256, chat_template: str = TINY_CHAT_TEMPLATE):
+    """A GPT-2-style byte-level BPE tokenizer with exactly ``vocab_size`` entries, built in memory (no download,
+    no training): the 256 byte symbols, then two-symbol merges, with ``<|endoftext|>`` (BOS/EOS/PAD) at
+    ``eos_id`` — GPT-2's 50257 tokens padded to 50304 as nanoGPT pads its embedding. Tokens added afterwards
+    (``tokenizer.add_tokens``) get ids from ``vocab_size`` on."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    vocab = {symbol: i for i, symbol in enumerate(alphabet)}
+    merges = []
+    pairs = ((a, b) for a in alphabet for b in alphabet)
+    next_id = len(vocab)
+    while next_id < vocab_size:
+        if next_id == eos_id:
+            vocab["<|endoftext|>"] = next_id
+        else:
+            a, b = next(pairs)
+            merges.append((a, b))
+            vocab[a + b] = next_id
+        next_id += 1
+    core = Tokenizer(models.BPE(vocab=vocab, merges=merges))
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core, bos_token="<|endoftext|>", eos_token="<|endoftext|>", pad_token="<|endoftext|>"
+    )
+    tokenizer.chat_template = chat_template
+    return tokenizer
+
+
+def encode(tokenizer, text: str, *, add_special_tokens: bool = False) -> list[int]:
+    return list(tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"])
+
+
+def decode(tokenizer, ids: Sequence[int]) -> str:
+    return tokenizer.decode(list(ids), skip_special_tokens=False, clean_up_tokenization_spaces=False)
+
+
+def added_tokens(tokenizer) -> dict[int, tuple[str, bool]]:
+    """``{id: (text, special)}`` of the tokens added on top of the model vocabulary."""
+    return {int(i): (str(t), bool(getattr(t, "special", False)))
+            for i, t in getattr(tokenizer, "added_tokens_decoder", {}).items()}
+
+
+def token_id_span(tokenizer) -> tuple[int, int]:
+    """(number of distinct token ids, largest id): the rows an embedding needs are ``largest id + 1``."""
+    ids = set(tokenizer.get_vocab().values())
+    return len(ids), max(ids)
+
+
+def embedding_rows(model) -> dict[str, int]:
+    """Rows of the model's input embedding and, where it has one, its output (LM head) matrix."""
+    rows = {"input embedding": int(model.get_input_embeddings().weight.shape[0])}
+    output = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    if output is not None and getattr(output, "weight", None) is not None:
+        rows["output embedding (LM head)"] = int(output.weight.shape[0])
+    return rows

@@ -15,6 +15,7 @@ torch, transformers and trl are imported inside functions, so importing this mod
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -59,6 +60,31 @@ def _common_args(output_dir: str, seed: int) -> dict[str, Any]:
         "warmup_steps": 0,
         "max_grad_norm": 1.0,
     }
+
+
+@contextlib.contextmanager
+def _random_dataset_fingerprints():
+    """Within the block, ``datasets`` gives each ``map`` a random fingerprint instead of hashing its arguments.
+
+    The hash pickles the tokenizer trl passes to ``map`` (about 20 s for a 256k vocabulary). The datasets here are
+    built in memory (``Dataset.from_list``) and never cached to disk, so the fingerprint identifies nothing: the
+    tokenization, masks and collation are trl's, unchanged. Only attributes that exist are replaced.
+    """
+    import datasets.arrow_dataset as arrow_dataset
+    import datasets.fingerprint as fingerprint
+
+    def random_fingerprint(*args, **kwargs):
+        return fingerprint.generate_random_fingerprint()
+
+    patched = [(module, getattr(module, "update_fingerprint")) for module in (fingerprint, arrow_dataset)
+               if hasattr(module, "update_fingerprint")]
+    for module, _ in patched:
+        module.update_fingerprint = random_fingerprint
+    try:
+        yield
+    finally:
+        for module, original in patched:
+            module.update_fingerprint = original
 
 
 def release(model) -> None:
@@ -116,7 +142,8 @@ def _sft_trainer_for_inspection(tokenizer, model, output_dir: str):
         **_common_args(output_dir, seed=0),
     )
     try:
-        return SFTTrainer(model=model, args=args, train_dataset=placeholder, processing_class=tokenizer)
+        with _random_dataset_fingerprints():
+            return SFTTrainer(model=model, args=args, train_dataset=placeholder, processing_class=tokenizer)
     except ValueError as error:
         raise ValueError(
             f"trl's SFTTrainer(assistant_only_loss=True) refused the chat template of {tokenizer.name_or_path!r}: "
@@ -138,6 +165,20 @@ def trl_template_name(chat_template: str | None) -> str | None:
     return None
 
 
+def training_chat_template(tokenizer) -> tuple[str, str]:
+    """``(template, label)``: the template trl trains ``tokenizer`` with under ``assistant_only_loss`` — its
+    ``*_training.jinja`` replacement, or the tokenizer's own template when that already has ``{% generation %}``
+    markers. ``label`` names it (``qwen3_training.jinja (trl)`` or ``the tokenizer's own``). Raises ValueError
+    (trl's message) for a template trl cannot patch."""
+    from trl.chat_template_utils import get_training_chat_template
+
+    replacement = get_training_chat_template(tokenizer)
+    if replacement is not None:
+        return replacement, f"{trl_template_name(replacement) or 'a patched template'} (trl)"
+    own = tokenizer.chat_template
+    return (own["default"] if isinstance(own, dict) else own), "the tokenizer's own"
+
+
 def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=None):
     """A masker backed by trl's real SFT data path.
 
@@ -150,14 +191,18 @@ def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=Non
     template: when the tokenizer's own template has no ``{% generation %}`` markers it swaps in its
     ``*_training.jinja`` variant. ``masker.chat_template_used`` is the template that produced the labels and
     ``masker.training_template_swapped`` tells whether trl replaced the tokenizer's template. A template trl cannot
-    patch raises ``ValueError`` when the masker is built.
+    patch raises ``ValueError`` when the masker is built. ``masker.many([(messages, tools), ...])`` prepares several
+    conversations as one dataset (one ``datasets.map``: its fingerprint pickles the tokenizer, seconds for a 256k
+    vocabulary).
     """
     import copy
     import json
     import tempfile
 
     _quiet()
-    tokenizer = copy.deepcopy(tokenizer)
+    # A shallow copy takes an attribute (chat_template) without touching the caller's tokenizer; setting a special
+    # token writes into state the copies share, so that needs a deep copy (seconds for a 256k vocabulary).
+    tokenizer = copy.deepcopy(tokenizer) if tokenizer.pad_token is None else copy.copy(tokenizer)
     if chat_template is not None:
         tokenizer.chat_template = chat_template
     if tokenizer.pad_token is None:
@@ -168,21 +213,60 @@ def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=Non
     trainer = _sft_trainer_for_inspection(tokenizer, model, output_dir)
     collator = trainer.data_collator
 
-    def masker(messages: list[dict], tools: list[dict] | None) -> dict:
+    def many(conversations: Sequence[tuple[list[dict], list[dict] | None]]) -> list[dict]:
+        """Several conversations as the rows of one dataset (one ``datasets.map``, as a user's mixed dataset
+        is prepared: Arrow unifies the rows' message fields, missing ones come back as None)."""
         from datasets import Dataset
 
-        row = {"messages": [dict(m) for m in messages], "tools": json.dumps(list(tools)) if tools else None}
-        dataset = Dataset.from_list([row])
-        prepared = trainer._prepare_dataset(dataset, trainer.processing_class, trainer.args, False, None, "harness")
-        example = {k: prepared[0][k] for k in ("input_ids", "labels")}
-        batch = collator([example])
-        return {"input_ids": batch["input_ids"][0].tolist(), "labels": batch["labels"][0].tolist()}
+        rows = [{"messages": [dict(m) for m in messages], "tools": json.dumps(list(tools)) if tools else None}
+                for messages, tools in conversations]
+        with _random_dataset_fingerprints():
+            prepared = trainer._prepare_dataset(
+                Dataset.from_list(rows), trainer.processing_class, trainer.args, False, None, "harness"
+            )
+        out = []
+        for i in range(len(prepared)):
+            batch = collator([{k: prepared[i][k] for k in ("input_ids", "labels")}])
+            out.append({"input_ids": batch["input_ids"][0].tolist(), "labels": batch["labels"][0].tolist()})
+        return out
 
+    def masker(messages: list[dict], tools: list[dict] | None) -> dict:
+        return many([(messages, tools)])[0]
+
+    masker.many = many
     masker.chat_template_used = trainer.chat_template or tokenizer.chat_template
     masker.chat_template_name = trl_template_name(masker.chat_template_used)
     masker.training_template_swapped = trainer.chat_template is not None
     masker.trainer = trainer
     return masker
+
+
+def sft_prompt_completion_labels(tokenizer, rows: Sequence[dict], model=None) -> list[dict]:
+    """Per ``{"prompt": str, "completion": str}`` row, ``{"input_ids", "labels"}`` exactly as a default
+    ``SFTTrainer`` (completion-only loss, trl's default for prompt/completion data) prepares and collates it."""
+    import tempfile
+
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    _quiet()
+    if tokenizer.pad_token is None:
+        import copy
+
+        tokenizer = copy.copy(tokenizer)
+        tokenizer.pad_token = tokenizer.eos_token
+    if model is None:
+        model = tiny_causal_lm_for(tokenizer)
+    args = SFTConfig(max_length=None, dataset_num_proc=None, per_device_train_batch_size=1,
+                     **_common_args(tempfile.mkdtemp(prefix="harness-sft-pc-"), seed=0))
+    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(list(rows)), processing_class=tokenizer)
+    release(model)
+    out = []
+    for i in range(len(trainer.train_dataset)):
+        example = {k: v for k, v in trainer.train_dataset[i].items() if k in ("input_ids", "labels", "completion_mask")}
+        batch = trainer.data_collator([example])
+        out.append({"input_ids": batch["input_ids"][0].tolist(), "labels": batch["labels"][0].tolist()})
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -78,3 +78,46 @@ def test_template_without_generation_tags_trains_nothing(load_tokenizer_or_skip)
     assert {f.property for f in report.failures} >= {"assistant_turns_fully_trained"} or {
         f.property for f in report.failures
     } >= {"stop_token_trained"}
+
+
+WORD_TEMPLATE = (
+    "{% for m in messages %}{% if m.role == 'assistant' %}<A> {% generation %}{{ m.content }} {% endgeneration %}"
+    "{% else %}<U> {{ m.content }} {% endif %}{% endfor %}"
+)
+
+
+def test_assistant_mask_stops_at_a_span_that_ends_in_a_space():
+    """transformers >= 5.24 masks the tokens overlapping each {% generation %} span. 5.23 and before looked up
+    the token at the span's last character; a space belongs to no token here, so the mask ran on to the end of
+    the conversation and trained the next user turn ('<U>', 'ok')."""
+    from harness.adapters.transformers import word_level_tokenizer
+
+    tokenizer = word_level_tokenizer(["<A>", "<U>", "hi", "yo", "ok", "fine"], WORD_TEMPLATE)
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"},
+                {"role": "user", "content": "ok"}, {"role": "assistant", "content": "fine"}]
+    out = assistant_tokens_mask_masker(tokenizer)(messages, None)
+    tokens = tokenizer.convert_ids_to_tokens(out["input_ids"])
+    assert tokens == ["<U>", "hi", "<A>", "yo", "<U>", "ok", "<A>", "fine"]
+    assert [t for t, m in zip(tokens, out["assistant_masks"]) if m] == ["yo", "fine"]
+
+
+def test_content_none_renders_no_text(load_tokenizer_or_skip):
+    """transformers >= 5.23 drops message keys whose value is None; 5.22.2 and before rendered the string 'None'."""
+    from harness.adapters.transformers import render
+
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    tokenizer.chat_template = "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}"
+    assert render(tokenizer, [{"role": "user", "content": "hi"}, {"role": "assistant", "content": None}]) == (
+        "[user]hi[assistant]"
+    )
+
+
+def test_reasoning_field_renders_a_think_block(load_tokenizer_or_skip):
+    """transformers >= 5.21 copies 'reasoning' / 'thinking' into 'reasoning_content' before rendering, so Qwen3
+    renders it as <think>...</think>; 5.20.2 rendered no think block."""
+    from harness.adapters.transformers import render
+
+    tokenizer = load_tokenizer_or_skip("qwen3")
+    text = render(tokenizer, [{"role": "user", "content": "2+2?"},
+                              {"role": "assistant", "content": "4", "reasoning": "two and two"}])
+    assert "<think>\ntwo and two\n</think>" in text, text

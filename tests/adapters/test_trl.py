@@ -245,3 +245,17 @@ def test_llama31_template_is_refused_by_trl(load_tokenizer_or_skip):
 
     with pytest.raises(ValueError, match="refused the chat template of 'llama-3.1-instruct'"):
         sft_trainer_masker(load_tokenizer_or_skip("llama-3.1-instruct"))
+
+
+def test_prompt_completion_trains_the_token_that_straddles_the_boundary(load_tokenizer_or_skip):
+    """trl >= 1.14.2: completion_mask starts where prompt and prompt+completion tokens diverge. Before, it started
+    at len(prompt_ids), so ' Paris' (prompt 'The capital of France is Par' + completion 'is.') was never trained:
+    the completion's first characters were lost."""
+    from harness.adapters.trl import sft_prompt_completion_labels
+
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    (out,) = sft_prompt_completion_labels(tokenizer, [{"prompt": "The capital of France is Par", "completion": "is."}])
+    tokens = tokenizer.convert_ids_to_tokens(out["input_ids"])
+    trained = [token for token, label in zip(tokens, out["labels"]) if label != -100]
+    assert tokens[5:7] == ["ĠParis", "."], tokens
+    assert trained[:2] == ["ĠParis", "."], f"trained {trained} of {tokens}"

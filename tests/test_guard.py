@@ -1,0 +1,105 @@
+"""python -m harness guard: version sets (TOML, command line), environment planning, JUnit outcomes, the table and
+golden row differences. Building environments and running the sets is manual/nightly (see the README)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from harness.guard import environments, report, results, versions
+from harness.guard.versions import VersionSet, VersionSetError
+
+
+def test_default_sets_file_ships_the_issue_sets():
+    sets = versions.load_sets(versions.DEFAULT_SETS_FILE)
+    assert [s.name for s in sets] == ["current", "transformers-5.23", "trl-1.14.2", "floors"]
+    assert sets[0].pinned("trl") == "trl==1.16.0" and sets[0].pinned("transformers") == "transformers==5.24.0"
+    assert sets[1].pinned("transformers") == "transformers==5.23.0"
+    assert (sets[2].pinned("trl"), sets[2].pinned("transformers")) == ("trl==1.14.2", "transformers==5.20.2")
+    assert sets[3].pinned("tokenizers") == "tokenizers==0.22.*" and sets[3].pinned("trl") == "trl==1.10.0"
+
+
+def test_toml_errors_are_named(tmp_path):
+    bad = tmp_path / "sets.toml"
+    bad.write_text('[[set]]\nname = "x"\nrequirements = "trl==1.0"\n')
+    with pytest.raises(VersionSetError, match="'requirements' must be a list"):
+        versions.load_sets(bad)
+    bad.write_text('[[set]]\nname = "a"\nrequirements = ["trl==1.10.0"]\n[[set]]\nname = "a"\nrequirements = ["trl==1.14.2"]\n')
+    with pytest.raises(VersionSetError, match="repeat"):
+        versions.load_sets(bad)
+
+
+def test_command_line_spec():
+    spec = versions.parse_set_spec("old: trl==1.14.2, transformers==5.20.2")
+    assert spec == VersionSet("old", ("trl==1.14.2", "transformers==5.20.2"))
+    assert versions.parse_set_spec("transformers==5.23.0").name == "transformers==5.23.0"
+
+
+def test_renderers_and_torch_cannot_vary():
+    with pytest.raises(VersionSetError, match="verifiers >= 0.4 pins renderers >= 0.1.12"):
+        versions.parse_set_spec("renderers==0.1.10")
+    with pytest.raises(VersionSetError, match="torch stays 2.13.0"):
+        versions.parse_set_spec("torch==2.12.0")
+    assert versions.parse_set_spec("renderers==0.1.12").requirements == ("renderers==0.1.12",)
+
+
+def test_only_differing_packages_are_installed_never_torch():
+    resolved = environments.parse_pins("trl==1.14.2\n    # via -r requirements.in\ntorch==2.13.0\nnvidia-cublas==13.0\n"
+                                       "transformers==5.20.2\nhuggingface-hub==1.33.0\nrich==15.0.0\n")
+    base = {"trl": "1.16.0", "torch": "2.13.0+cpu", "transformers": "5.24.0", "huggingface-hub": "1.33.0",
+            "rich": "15.0.0"}
+    assert environments.packages_to_install(resolved, base) == ["transformers==5.20.2", "trl==1.14.2"]
+
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">
+<testcase classname="tests.test_golden" name="test_golden_token_table[qwen3]"/>
+<testcase classname="tests.adapters.test_trl" name="test_a"><failure message="AssertionError: x">...</failure></testcase>
+<testcase classname="tests.adapters.test_trl" name="test_b"><failure message="[XPASS(strict)] trl bug: ...">x</failure></testcase>
+<testcase classname="tests.adapters.test_trl" name="test_c"><skipped type="pytest.xfail" message="trl bug"/></testcase>
+<testcase classname="tests.adapters.test_trl" name="test_d"><skipped type="pytest.skip" message="no tokenizer"/></testcase>
+<testcase classname="tests.test_x.TestThing" name="test_e"><error message="fixture"/></testcase>
+</testsuite></testsuites>"""
+
+
+def test_junit_outcomes(tmp_path):
+    path = tmp_path / "junit.xml"
+    path.write_text(JUNIT)
+    assert results.parse_junit(path) == {
+        "tests/test_golden.py::test_golden_token_table[qwen3]": "pass",
+        "tests/adapters/test_trl.py::test_a": "FAIL",
+        "tests/adapters/test_trl.py::test_b": "XPASS",
+        "tests/adapters/test_trl.py::test_c": "xfail",
+        "tests/adapters/test_trl.py::test_d": "skip",
+        "tests/test_x.py::TestThing::test_e": "ERROR",
+    }
+
+
+def test_table_shows_sets_as_columns_and_only_changed_rows():
+    outcomes = {"new": {"t::a": "pass", "t::b": "pass", "t::c": "xfail"},
+                "old": {"t::a": "pass", "t::b": "FAIL", "t::c": "XPASS"}}
+    table = report.render_table(["new", "old"], outcomes, changed_only=True)
+    lines = table.splitlines()
+    assert lines[0].split() == ["test", "new", "old"]
+    assert lines[1].split() == ["t::b", "pass", "FAIL"] and lines[2].split() == ["t::c", "xfail", "XPASS"]
+    assert "t::a" not in table and "1 test(s) with the same outcome" in table
+    assert "old: 1 FAIL, 1 XPASS, 1 pass" in table
+
+
+def test_golden_differences_are_token_rows(tmp_path):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    rows = ["# t", "", "## single-turn", "  idx id role exp sft token", "    0 1 user ✗ ✗ hi", "    1 2 assistant ✓ ✓ yo"]
+    (tmp_path / "a" / "t.txt").write_text("\n".join(rows))
+    rows[5] = "    1 2 assistant ✓ ✗ yo"
+    (tmp_path / "b" / "t.txt").write_text("\n".join(rows))
+    ((name, diff),) = report.golden_differences(tmp_path / "a", tmp_path / "b")
+    assert name == "t.txt"
+    assert diff.splitlines() == ["@@ line 6: ## single-turn", "-     1 2 assistant ✓ ✓ yo", "+     1 2 assistant ✓ ✗ yo"]
+
+
+def test_cli_refuses_an_unbuildable_set_before_building_anything(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "harness", "guard", "--set", "renderers==0.1.5",
+                             "--cache-dir", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 2 and "pins renderers >= 0.1.12" in result.stderr
+    assert not any(tmp_path.iterdir())
