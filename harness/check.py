@@ -207,8 +207,7 @@ def judge(
     except MaskerOutputError as error:
         return oracle, [Failure("output_format", messages, tools, f"{error}\nconversation (shrunk):\n"
                                 f"{_conversation_text(messages, tools)}")]
-    view, found = judge_output(tokenizer, oracle, output, policy=policy)
-    trained = output.trained if view.input_ids == output.input_ids else None
+    view, found, trained = judge_output(tokenizer, oracle, output, policy=policy)
     return view, [
         Failure(v.property, messages, tools, _explain(view, trained, v, messages, tools) if v.token_indices else
                 f"{v.summary}\nconversation (shrunk):\n{_conversation_text(messages, tools)}", v.kind)
@@ -216,13 +215,17 @@ def judge(
     ]
 
 
-def judge_output(tokenizer, oracle: Oracle, output: MaskerOutput, *, policy: Policy = Policy()) -> tuple[Oracle, list[Violation]]:
-    """Every violation of a masker's normalised output, and the oracle aligned with its tokens.
+def judge_output(
+    tokenizer, oracle: Oracle, output: MaskerOutput, *, policy: Policy = Policy()
+) -> tuple[Oracle, list[Violation], list[bool] | None]:
+    """``(view, violations, trained)``: every violation of a masker's normalised output, the oracle
+    aligned with its tokens, and which of those tokens it trains (None where nothing lines up).
 
     ids that spell the rendering with other boundaries, or a prefix of it, are judged on the
     characters each token spells (``Oracle.realigned``); token indices then refer to the masker's
     tokens. ids that spell other text get only the ``input_ids_match_rendering`` violation.
     """
+    output = _without_padding(tokenizer, oracle, output)
     alignment = align(tokenizer, oracle, output.input_ids)
     found: list[Violation] = []
     if alignment.match is not Match.SAME:
@@ -232,9 +235,48 @@ def judge_output(tokenizer, oracle: Oracle, output: MaskerOutput, *, policy: Pol
         else:
             found.append(finding)
     if alignment.match is Match.DIFFERENT:
-        return oracle, found
+        return oracle, found, None
     view = oracle if alignment.match is Match.SAME else oracle.realigned(output.input_ids, alignment.offsets)
-    return view, found + violations(view, output)
+    return view, found + violations(view, output), output.trained
+
+
+def _without_padding(tokenizer, oracle: Oracle, output: MaskerOutput) -> MaskerOutput:
+    """``output`` less the untrained pad tokens a collator added before or after the rendering
+    (``pad_to_multiple_of``, left padding), reported as a ``padded`` hazard; unchanged otherwise."""
+    import dataclasses
+
+    pad = getattr(tokenizer, "pad_token_id", None)
+    ids = output.input_ids
+    if pad is None or len(ids) <= len(oracle.input_ids):
+        return output
+    keep_end = len(oracle.input_ids) - len(list(_rstrip(oracle.input_ids, pad)))  # pads the rendering itself ends with
+    keep_start = len(oracle.input_ids) - len(list(_lstrip(oracle.input_ids, pad)))
+    lo, hi = 0, len(ids)
+    while hi > lo and ids[hi - 1] == pad and not output.trained[hi - 1]:
+        hi -= 1
+    while lo < hi and ids[lo] == pad and not output.trained[lo]:
+        lo += 1
+    lo, hi = max(0, lo - keep_start), min(len(ids), hi + keep_end)
+    if (lo, hi) == (0, len(ids)):
+        return output
+    oracle.hazards.append(Hazard("padded", None, f"{lo} pad token(s) before and {len(ids) - hi} after the rendering "
+                                 f"(untrained) were set aside; token indices count from the first one kept"))
+    labels = output.labels[lo:hi] if output.labels is not None else None
+    return dataclasses.replace(output, input_ids=ids[lo:hi], trained=output.trained[lo:hi], labels=labels)
+
+
+def _rstrip(ids: list[int], pad: int) -> list[int]:
+    end = len(ids)
+    while end and ids[end - 1] == pad:
+        end -= 1
+    return ids[:end]
+
+
+def _lstrip(ids: list[int], pad: int) -> list[int]:
+    start = 0
+    while start < len(ids) and ids[start] == pad:
+        start += 1
+    return ids[start:]
 
 
 def _default_replay_dir() -> Path:
@@ -316,7 +358,7 @@ def check_masker(
 # Which class a conversation with several raises: the rarer and more harmful first, so that the
 # header (on every conversation, sometimes trained on purpose) never hides a tool-result leak.
 _KIND_RANK = [
-    "text differs", "truncated", "segmentation", "shifted left", "shifted right", "other ids",
+    "text differs", "truncated", "segmentation", "",
     "tool result", "user", "system", "another turn's stop", "stop token", "conversation end",
     "template text outside any message", "assistant turn the policy leaves untrained",
     "assistant text the model did not sample", "text the generation prompt forces",

@@ -121,7 +121,7 @@ def _masker_column(name: str, masker: Callable, oracle, tokenizer, messages, too
         col = Column(name, ["n"] * len(oracle.input_ids), oracle.input_ids, texts, ["other"] * len(texts),
                      note=f"{kind}: {type(error).__name__}: {error}")
         return col, [Finding("failure", kind, str(error), column, [])]
-    view, found = judge_output(tokenizer, oracle, output, policy=oracle.policy)
+    view, found, _ = judge_output(tokenizer, oracle, output, policy=oracle.policy)
     findings = [Finding("failure", v.property, v.summary, column, list(v.token_indices)) for v in found]
     if output.input_ids == oracle.input_ids:
         col = Column(name, ["y" if t else "n" for t in output.trained], oracle.input_ids, texts, list(oracle.token_roles))

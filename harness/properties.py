@@ -40,13 +40,14 @@ def labels_aligned(oracle: Oracle, output: MaskerOutput) -> list[Violation]:
         return []
     left = sum(1 for i in wrong if i + 1 < len(ids) and labels[i] == ids[i + 1])
     right = sum(1 for i in wrong if i > 0 and labels[i] == ids[i - 1])
-    if left > len(wrong) / 2:
-        kind, how = "shifted left", "labels are shifted left by one (labels[i] == input_ids[i+1]: pre-shifted for the loss, which shifts again)"
-    elif right > len(wrong) / 2:
-        kind, how = "shifted right", "labels are shifted right by one (labels[i] == input_ids[i-1])"
+    # One class whatever the direction: on a short turn a shift can look like both (``\n <|im_end|> \n``).
+    if left > right and left > len(wrong) / 2:
+        how = "labels are shifted left by one (labels[i] == input_ids[i+1]: pre-shifted for the loss, which shifts again)"
+    elif right > left and right > len(wrong) / 2:
+        how = "labels are shifted right by one (labels[i] == input_ids[i-1])"
     else:
-        kind, how = "other ids", "labels hold other token ids than input_ids at trained positions"
-    return [Violation("labels_aligned", f"{len(wrong)} trained position(s) where labels != input_ids: {how}", tuple(wrong), kind)]
+        how = "labels hold other token ids than input_ids at trained positions"
+    return [Violation("labels_aligned", f"{len(wrong)} trained position(s) where labels != input_ids: {how}", tuple(wrong))]
 
 
 def no_label_outside_assistant_output(oracle: Oracle, output: MaskerOutput) -> list[Violation]:

@@ -11,6 +11,7 @@ failing example shrinks to a short conversation of plain (often empty) words.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -178,10 +179,15 @@ def texts(*, max_size: int = 4000, control_strings: Sequence[str] = (), hard: bo
     """Message text: plain lowercase words first (shrinks to ""), then, if ``hard``, empty strings,
     leading/trailing whitespace, non-ASCII (accents, CJK, emoji, combining marks, Arabic/Hebrew),
     long text (rarely: a few thousand characters, if ``max_size`` allows) and ``control_strings``
-    spelled inside the content. Every text is at most ``max_size`` characters."""
+    spelled inside the content. Every text is at most ``max_size`` characters. Built once per set
+    of options (strategies are immutable, and composites ask for them on every draw)."""
     _check_int("max_size", max_size, 0)
     _check_bool("hard", hard)
-    controls = _check_control_strings(control_strings)
+    return _texts(max_size, _check_control_strings(control_strings), hard)
+
+
+@functools.lru_cache(maxsize=256)
+def _texts(max_size: int, controls: tuple[str, ...], hard: bool) -> st.SearchStrategy[str]:
     if not hard:
         return _PLAIN.map(lambda s: s[:max_size])
     # The first few control strings (control_strings_for lists the template's own turn-ending tokens
@@ -225,6 +231,11 @@ def tool_arguments(*, max_depth: int = 2, max_keys: int = 3, hard_text: bool = F
     _check_int("max_depth", max_depth, 0, 5)
     _check_int("max_keys", max_keys, 0)
     _check_bool("hard_text", hard_text)
+    return _tool_arguments(max_depth, max_keys, hard_text)
+
+
+@functools.lru_cache(maxsize=64)
+def _tool_arguments(max_depth: int, max_keys: int, hard_text: bool) -> st.SearchStrategy[dict]:
     scalar = st.one_of(
         texts(max_size=60, hard=hard_text),
         st.integers(-1000, 1000),
@@ -435,13 +446,19 @@ def control_strings_for(tokenizer) -> tuple[str, ...]:
     try:
         rendered = render(tokenizer, sample)
         prompt = render(tokenizer, sample[:1], add_generation_prompt=True)
+        history = render(tokenizer, sample[:1])
     except Exception:
-        rendered = prompt = ""
+        rendered = prompt = history = ""
     specials = sorted(special_token_strings(tokenizer))
     # What the template writes after the answer (its stop token) first, then the rest it writes.
     ending = [s for s in specials if s in rendered[len(prompt) :]]
     used = [s for s in specials if s in rendered + prompt and s not in ending]
-    return tuple(dict.fromkeys(ending + used + sorted(CROSS_TEMPLATE_CONTROL_STRINGS)))
+    # The template's own assistant header spelled in content (a masker that searches for the header
+    # text, or for the role name, lands there), and the bare role words.
+    header = prompt[len(history) :] if prompt.startswith(history) and len(prompt) > len(history) else ""
+    roles = [header] if header.strip() else []
+    roles += ["assistant\n", "assistant", "model\n"]
+    return tuple(dict.fromkeys(ending + used + roles + sorted(CROSS_TEMPLATE_CONTROL_STRINGS)))
 
 
 def conversations_for(tokenizer, *, template_kwargs: dict | None = None, **options: Any) -> st.SearchStrategy[dict]:

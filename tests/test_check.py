@@ -276,3 +276,48 @@ def test_replay_file_holds_the_whole_conversation_and_the_command_replays_it(loa
     assert data["messages"] == failure.messages
     out = subprocess.run([sys.executable, *command[1:], "--color", "never"], capture_output=True, text=True, check=True)
     assert "<|im_end|>" in out.stdout and "✓" in out.stdout
+
+
+def test_collator_padding_is_set_aside_and_the_labels_judged(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    correct = maskers.correct_masker(tokenizer, "<|im_end|>")
+    pad = tokenizer.pad_token_id
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
+
+    def padded(messages, tools, *, left=0, right=5, trained_pad=False):
+        out = correct(messages, tools)
+        return {"input_ids": [pad] * left + out["input_ids"] + [pad] * right,
+                "labels": [-100] * left + out["labels"] + [pad if trained_pad else -100] * right}
+
+    oracle, failures = judge(padded, tokenizer, messages)
+    assert failures == [] and any(h.kind == "padded" for h in oracle.hazards)
+    _, failures = judge(lambda m, t: padded(m, t, left=3, right=0), tokenizer, messages)
+    assert failures == []
+    # A trained pad is not padding: the ids then spell other text than the rendering.
+    _, failures = judge(lambda m, t: padded(m, t, trained_pad=True), tokenizer, messages)
+    assert [f.key for f in failures] == ["input_ids_match_rendering[text differs]"]
+
+
+def test_a_masker_that_searches_for_the_role_header_is_caught(load_tokenizer_or_skip, tmp_path):
+    import re
+
+    from harness.adapters.transformers import encode_with_offsets, render
+
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+
+    def header_search(messages, tools):
+        text = render(tokenizer, messages, tools)
+        ids, offsets = encode_with_offsets(tokenizer, text)
+        spans = [(0, h.end(), text.find("<|im_end|>", h.end()) + len("<|im_end|>"))
+                 for h in re.finditer(r"<\|im_start\|>assistant\n", text)]
+        return {"input_ids": ids, "labels": [t if m else IGNORE for t, m in zip(ids, maskers._mask(offsets, spans))]}
+
+    report = check_masker(header_search, tokenizer, max_examples=EXAMPLES, replay_dir=tmp_path, max_rounds=1)
+    assert not report.passed, str(report)  # the header spelled inside a user or tool message is not a turn
+
+
+def test_a_shift_is_one_failure_class_whatever_its_direction(load_tokenizer_or_skip, tmp_path):
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    report = check_masker(maskers.labels_shifted_left(tokenizer, "<|im_end|>"), tokenizer, max_examples=EXAMPLES,
+                          replay_dir=tmp_path)
+    assert [f.key for f in report.failures if f.property == "labels_aligned"] == ["labels_aligned"]

@@ -62,6 +62,7 @@ def test_slow_tests_are_skipped_and_counted_unless_the_marker_expression_names_s
             pass
         """
     )
+    pytester.makeini("[pytest]\nharness_opt_in = true\n")  # markers and the slow tier are for projects that opt in
     plugin = ["-p", "harness.pytest_plugin", "-p", "no:harness"]
     result = pytester.runpytest_inprocess("-m", "cpu", *plugin)
     result.assert_outcomes(passed=1, skipped=1)
