@@ -28,6 +28,19 @@ def _load_conversation(path: str) -> tuple[list[dict], list[dict] | None, dict, 
     raise SystemExit(f"{path}: expected a list of messages or an object with 'messages'")
 
 
+def _valid_conversation(path: str) -> tuple[list[dict], list[dict] | None, dict, dict] | None:
+    """The file's conversation, or None after naming its first problem on stderr."""
+    from harness.conversation import ConversationError, validate_conversation
+
+    loaded = _load_conversation(path)
+    try:
+        validate_conversation(loaded[0], loaded[1])
+    except ConversationError as error:
+        print(f"{path}: {error}", file=sys.stderr)
+        return None
+    return loaded
+
+
 def _tokenizer(args: argparse.Namespace):
     from harness.adapters.transformers import load_tokenizer
 
@@ -39,15 +52,12 @@ def _tokenizer(args: argparse.Namespace):
 
 
 def _report(args: argparse.Namespace) -> int:
-    from harness.conversation import ConversationError, validate_conversation
     from harness.html_report import write_report
 
-    messages, tools, _, _ = _load_conversation(args.conversation)
-    try:
-        validate_conversation(messages, tools)
-    except ConversationError as error:
-        print(f"{args.conversation}: {error}", file=sys.stderr)
+    loaded = _valid_conversation(args.conversation)
+    if loaded is None:
         return 2
+    messages, tools, _, _ = loaded
     tokenizer = _tokenizer(args)
     maskers = []
     for spec in args.masker or []:
@@ -61,15 +71,12 @@ def _report(args: argparse.Namespace) -> int:
 
 def _inspect(args: argparse.Namespace) -> int:
     from harness.check import judge, token_table
-    from harness.conversation import ConversationError, validate_conversation
     from harness.oracle import Policy, build_oracle
 
-    messages, tools, template_kwargs, policy_fields = _load_conversation(args.conversation)
-    try:
-        validate_conversation(messages, tools)
-    except ConversationError as error:
-        print(f"{args.conversation}: {error}", file=sys.stderr)
+    loaded = _valid_conversation(args.conversation)
+    if loaded is None:
         return 2
+    messages, tools, template_kwargs, policy_fields = loaded
     tokenizer = _tokenizer(args)
     policy = Policy(**{**policy_fields, **({"turns": args.turns} if args.turns else {})})
     color = sys.stdout.isatty() if args.color == "auto" else args.color == "always"
