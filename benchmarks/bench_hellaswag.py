@@ -5,7 +5,7 @@ weights do not change speed) on the best available device.
 
 Prints items/second and the projected time for the full 10,042-item validation set (goal on
 GPU: well under 68.6 s). Items come from the HellaSwag data file ($HARNESS_DATA_DIR, see
-harness.data_registry); when fewer are asked for than the file has, the first N are used, and
+harness.assets.data); when fewer are asked for than the file has, the first N are used, and
 when more, the file is cycled. The tokenizer is Llama-3.2's when found (the GPT-2 tokenizer is
 not in the shared set); the model's vocabulary is GPT-2's, token ids are taken modulo 50257.
 """
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from harness.adapters.transformers import build_gpt2_lm, load_tokenizer
-    from harness.data_registry import HELLASWAG_FILE, find_data_file, missing_reason
+    from harness.assets.data import HELLASWAG_FILE, find_data_file, missing_reason
     from harness.evaluation.folded_tokenizer import FoldedTokenizer
     from harness.evaluation.hellaswag import FULL_VALIDATION_SIZE, evaluate_multiple_choice, load_hellaswag
 

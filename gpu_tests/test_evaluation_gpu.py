@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.data_registry import GSM8K_TEST_FILE, HELLASWAG_FILE, find_data_file, missing_reason
+from harness.assets.data import GSM8K_TEST_FILE, HELLASWAG_FILE, find_data_file, missing_reason
 from harness.evaluation.report import write_summary
 
 pytestmark = pytest.mark.gpu

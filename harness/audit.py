@@ -188,7 +188,7 @@ def audit_batch(tokenizer, headers, ids, trained, attention, *, step: int = 0, l
     """Count trained tokens by role over the attended tokens of a batch; flag trained forbidden-role tokens; the
     token table of the first row with a violation (else the first row)."""
     from harness.adapters.transformers import decode_token
-    from harness.table import EITHER, NOT_TRAINED, TRAINED, TokenRow, format_table, window
+    from harness.masking.table import EITHER, NOT_TRAINED, TRAINED, TokenRow, format_table, window
 
     result = BatchAudit(step=step, tokens=0, trained=0, trained_by_role={}, tokens_by_role={})
     values: dict[str, dict[str, list[float]]] = {}

@@ -51,7 +51,7 @@ class Finding:
 
 
 def _marks_of_oracle(oracle) -> list[str]:
-    from harness.oracle import Expect
+    from harness.masking.oracle import Expect
 
     return [{Expect.TRAIN: "y", Expect.SKIP: "n", Expect.EITHER: "e"}[e] for e in oracle.expected]
 
@@ -111,8 +111,8 @@ def _hazard_tokens(oracle, tokenizer, hazard, template_kwargs) -> list[int]:
 def _masker_column(name: str, masker: Callable, oracle, tokenizer, messages, tools, texts, column: int):
     """The masker's column and its failures (properties judged as ``check_masker`` judges them)."""
     from harness.adapters.transformers import decode_token
-    from harness.masker_output import MaskerOutputError, normalize_output
-    from harness.check import judge_output
+    from harness.masking.output import MaskerOutputError, normalize_output
+    from harness.masking.check import judge_output
 
     try:
         output = normalize_output(masker([dict(m) for m in messages], [dict(t) for t in tools] if tools else None))
@@ -141,7 +141,7 @@ def _masker_column(name: str, masker: Callable, oracle, tokenizer, messages, too
 def build_columns(tokenizer, messages, tools=None, *, maskers: Sequence[tuple[str, Callable]] = (), turns: str = "all",
                   template_kwargs: Mapping[str, Any] | None = None):
     """``(columns, findings)``: the oracle's expected column, then one per masker; hazards and failures."""
-    from harness.oracle import Policy, build_oracle
+    from harness.masking.oracle import Policy, build_oracle
 
     oracle = build_oracle(tokenizer, messages, tools, policy=Policy(turns=turns), template_kwargs=template_kwargs)
     texts = _token_texts(oracle, tokenizer)

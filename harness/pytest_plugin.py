@@ -115,7 +115,7 @@ def opted_in(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--harness-tokenizers"):
-        from harness.tokenizer_registry import ENV_VAR
+        from harness.assets.tokenizers import ENV_VAR
 
         os.environ[ENV_VAR] = str(config.getoption("--harness-tokenizers"))
     config.stash[_OPTED_IN] = opted_in(config)
@@ -132,7 +132,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not session.config.getoption("--harness-require-tokenizers"):
         return
-    from harness.tokenizer_registry import ENV_VAR, available_tokenizers, search_roots
+    from harness.assets.tokenizers import ENV_VAR, available_tokenizers, search_roots
 
     if not available_tokenizers():
         roots = ", ".join(str(r) for r in search_roots())
@@ -189,7 +189,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 def load_tokenizer_or_skip():
     """Factory fixture: ``load_tokenizer_or_skip("qwen3")`` returns the tokenizer or skips, naming the setting."""
     from harness.adapters.transformers import load_tokenizer
-    from harness.tokenizer_registry import find_tokenizer, missing_reason
+    from harness.assets.tokenizers import find_tokenizer, missing_reason
 
     def load(name: str):
         __tracebackhide__ = True  # a skip is reported at the test's line, not here
@@ -226,7 +226,7 @@ def masking_check(request: pytest.FixtureRequest, load_tokenizer_or_skip, harnes
     JSON under ``--harness-report-dir``/masking with the ``python -m harness inspect`` command that
     replays it, and fails the test with the report. Returns the ``Report`` when it passes.
     """
-    from harness.masking_check import run_masking_check
+    from harness.testing.masking_check import run_masking_check
 
     def check(masker, tokenizer, *, chat_template: str | None = None, **options):
         __tracebackhide__ = True
@@ -251,7 +251,7 @@ def golden_tokens(request: pytest.FixtureRequest, snapshot):
     ``assert harness.golden_table(tokenizer, messages, tools, masker=my_masker) == golden_tokens`` locks a
     template's (and a pipeline's) token boundaries; update with ``pytest --snapshot-update``.
     """
-    from harness.golden import golden_extension
+    from harness.testing.golden import golden_extension
 
     folder = request.config.rootpath / request.config.getini("harness_golden_dir")
     return snapshot.use_extension(golden_extension(folder))

@@ -3,7 +3,7 @@
 ``conversations(capabilities=probe_template(tok))`` generates only what that template renders
 faithfully, so a template's own limits are never reported as a masking bug; ``conversations_for(tok)``
 does the probing and the control strings for you. Every conversation passes
-``harness.conversation.validate_conversation`` and ends with an assistant answer.
+``harness.masking.conversation.validate_conversation`` and ends with an assistant answer.
 
 Shrinking: lists have small minimums and every ``one_of`` lists the simplest case first, so a
 failing example shrinks to a short conversation of plain (often empty) words.
@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from harness.template_probe import PERMISSIVE, TemplateCapabilities, probe_template, text_tool_call
+from harness.masking.template_probe import PERMISSIVE, TemplateCapabilities, probe_template, text_tool_call
 
 # Spellings of other templates' control tokens, added to a tokenizer's own by conversations_for.
 CROSS_TEMPLATE_CONTROL_STRINGS = (

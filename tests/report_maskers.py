@@ -1,6 +1,6 @@
 """``module:factory`` maskers for ``python -m harness report`` in tests (factory(tokenizer) -> masker)."""
 
-from tests import maskers
+from harness.testing import planted as maskers
 
 
 def correct(tokenizer):

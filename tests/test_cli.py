@@ -24,7 +24,7 @@ def test_inspect_rejects_malformed_conversation(tmp_path):
 
 
 def test_inspect_renders_with_the_chat_template_file_a_replay_names(tmp_path, load_tokenizer_or_skip, capsys):
-    from harness.__main__ import main
+    from harness.cli import main
 
     load_tokenizer_or_skip("qwen2.5-instruct")
     conversation = tmp_path / "conv.json"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.__main__ import main
-from harness.tokenizer_registry import ENV_VAR, find_tokenizer
+from harness.cli import main
+from harness.assets.tokenizers import ENV_VAR, find_tokenizer
 
 pytest_plugins = ["pytester"]
 

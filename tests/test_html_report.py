@@ -12,10 +12,10 @@ import subprocess
 
 import pytest
 
-from harness.__main__ import main
+from harness.cli import main
 from harness.html_report import ROLE_COLORS
-from harness.masker_output import normalize_output
-from harness.oracle import Expect, build_oracle
+from harness.masking.output import normalize_output
+from harness.masking.oracle import Expect, build_oracle
 from tests import report_maskers
 
 TOKENIZER = "qwen2.5-instruct"

@@ -20,7 +20,7 @@ def _resolve_all(first: str) -> str:
     )
 
 
-@pytest.mark.parametrize("first", ["harness", "harness.check", "harness.table", "harness.oracle"])
+@pytest.mark.parametrize("first", ["harness", "harness.masking.check", "harness.masking.table", "harness.masking.oracle"])
 def test_no_public_name_is_shadowed_by_a_module(first):
     out = subprocess.run([sys.executable, "-c", _resolve_all(first)], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

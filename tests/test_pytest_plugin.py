@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from harness import pytest_plugin, tokenizer_registry
+from harness import pytest_plugin
+from harness.assets import tokenizers as tokenizer_registry
 
 pytest_plugins = ["pytester"]
 

@@ -8,7 +8,7 @@ from hypothesis import find, given, settings, strategies as st
 from hypothesis.errors import InvalidArgument
 
 from harness.adapters.transformers import render
-from harness.conversation import validate_conversation
+from harness.masking.conversation import validate_conversation
 from harness.strategies import (
     TOOL_SCHEMAS,
     assistant_turns,
@@ -19,7 +19,7 @@ from harness.strategies import (
     tool_calls,
     tool_schemas,
 )
-from harness.template_probe import TemplateCapabilities
+from harness.masking.template_probe import TemplateCapabilities
 
 # Reasoning field + parallel calls; single calls only; no tools at all; reasoning + one call per turn.
 TOKENIZERS = ["qwen3", "llama-3.2-instruct", "phi-3.5-mini-instruct", "gpt-oss-20b"]

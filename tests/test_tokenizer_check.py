@@ -91,7 +91,7 @@ def test_turn_end_token_must_stop_generation(load_tokenizer_or_skip):
 def test_real_tokenizer_against_its_config(load_tokenizer_or_skip):
     """deepseek-r1-distill: config.json and generation_config.json ship with it; its template writes DeepSeek-V3
     tool tokens that its Qwen-based vocabulary lacks."""
-    from harness.tokenizer_registry import find_tokenizer
+    from harness.assets.tokenizers import find_tokenizer
 
     tokenizer = load_tokenizer_or_skip("deepseek-r1-distill-qwen-1.5b")
     report = verify_tokenizer(tokenizer, config=find_tokenizer("deepseek-r1-distill-qwen-1.5b").path)

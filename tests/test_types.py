@@ -9,8 +9,8 @@ import pytest
 
 import harness
 from harness import types
-from harness.oracle import Policy
-from harness.properties import PROPERTIES
+from harness.masking.oracle import Policy
+from harness.masking.properties import PROPERTIES
 
 ROOT = Path(__file__).resolve().parent.parent
 

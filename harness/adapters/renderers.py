@@ -8,7 +8,7 @@
   and ``trajectory_step_masker`` (``build_trajectory_step``, the RL split at the common prefix).
 * ``rollout_episode``: a scripted rollout through the renderer (``bridge_to_next_turn`` turn by turn, the full
   ``render`` as fallback, as the verifiers train client does), trained per step with ``build_trajectory_step``;
-  a ``harness.token_io.Episode`` for the token-in/token-out properties.
+  a ``harness.rollouts.episodes.Episode`` for the token-in/token-out properties.
 * ``prefix_stability_table``: template x transition (append tool / user / assistant message).
 
 renderers is imported inside functions, so importing this module is cheap.
@@ -95,7 +95,7 @@ def training_sample_masker(
     """
     from renderers import build_training_sample
 
-    from harness.oracle import Policy
+    from harness.masking.oracle import Policy
 
     def masker(messages, tools):
         messages = _messages(messages)
@@ -133,7 +133,7 @@ def trajectory_step_masker(renderer):
     ``<|im_end|>``) lands in the completion too; no flag documents it, so the policy keeps it untrained."""
     from renderers import build_trajectory_step
 
-    from harness.oracle import Policy
+    from harness.masking.oracle import Policy
 
     def masker(messages, tools):
         messages = _messages(messages)
@@ -163,8 +163,8 @@ def rollout_episode(tokenizer, renderer, messages: Sequence[dict], tools=None, *
     ``episode.bridged`` lists, per turn after the first, whether the bridge extended the sampled tokens."""
     from renderers import build_trajectory_step
 
-    from harness.rollout_shapes import scripted_completion
-    from harness.token_io import Episode, SampledTurn, TrainingSample
+    from harness.rollouts.shapes import scripted_completion
+    from harness.rollouts.episodes import Episode, SampledTurn, TrainingSample
 
     messages, tools = _messages(messages), _tools(tools)
     assistant = [k for k, m in enumerate(messages) if m["role"] == "assistant"]
@@ -207,7 +207,7 @@ TRANSITIONS = ("tool", "user", "assistant")
 
 
 def _transition_conversations(transition: str) -> tuple[list[dict], dict, list[dict] | None]:
-    from harness.rollout_shapes import CALCULATOR
+    from harness.rollouts.shapes import CALCULATOR
 
     user = {"role": "user", "content": "What is 48 / 2?"}
     answer = {"role": "assistant", "content": "<answer>24</answer>", "reasoning_content": "Half of 48 is 24."}
@@ -229,7 +229,7 @@ def prefix_stability_table(names: Sequence[str], loader=None) -> list[dict]:
     renderer's ``render`` token ids, with the renderer's own ``is_prefix_stable`` declaration). ``None``: the
     template/renderer cannot render that conversation (the error is kept)."""
     from harness.adapters.transformers import load_tokenizer, render
-    from harness.token_io import prefix_cell
+    from harness.rollouts.episodes import prefix_cell
 
     loader = loader or load_tokenizer
     rows = []
@@ -285,7 +285,7 @@ if __name__ == "__main__":  # python -m harness.adapters.renderers [out.json]: t
     import json
     import sys
 
-    from harness.tokenizer_registry import available_tokenizers
+    from harness.assets.tokenizers import available_tokenizers
 
     table = prefix_stability_table(sorted(available_tokenizers()))
     print(format_prefix_table(table))

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from harness.tokenizer_registry import find_tokenizer, missing_reason
+from harness.assets.tokenizers import find_tokenizer, missing_reason
 
 # The date that templates which print "today" (Llama 3.x, gpt-oss, SmolLM3) see in golden files.
 FIXED_DATE = _dt.datetime(2026, 1, 15, 12, 0, 0)

@@ -8,7 +8,7 @@ Sections:
 * GRPO — ``run_grpo``: a GRPOTrainer run (optionally with tools, through trl's own tool loop), with a
   ``mask_mode`` that deliberately breaks the completion mask for the learning-signal controls, and
   ``grpo_rollout_batch``: one real rollout batch with GRPO's loss mask and, recorded from the model's own
-  ``generate`` calls, which completion tokens were sampled (checked by ``harness.rollout_masks``).
+  ``generate`` calls, which completion tokens were sampled (checked by ``harness.rollouts.masks``).
 
 torch, transformers and trl are imported inside functions, so importing this module is cheap.
 """
@@ -528,12 +528,12 @@ def grpo_rollout_batch(
     training step. Per completion (lists of lists): ``completion_ids``; ``loss_mask`` (completion_mask * tool_mask,
     after ``mask_mode``); ``tool_mask`` (trl's own, before ``mask_mode``; None without tools); ``sampled_mask``
     (1 where the model's own ``generate`` produced the token at that position, recorded independently of trl's
-    bookkeeping: see ``harness.rollout_masks``); plus ``advantages``. Checks: ``harness.rollout_masks``."""
+    bookkeeping: see ``harness.rollouts.masks``); plus ``advantages``. Checks: ``harness.rollouts.masks``."""
     import tempfile
 
     from datasets import Dataset
 
-    from harness.rollout_masks import index_generations, sampled_mask
+    from harness.rollouts.masks import index_generations, sampled_mask
 
     _quiet()
     rows = list(rows)
@@ -632,11 +632,11 @@ def scripted_grpo_episode(tokenizer, shape: str):
     """One GRPO rollout of ``rollout_shapes.conversation(shape)`` through trl's own generation and tool loop, the
     model scripted: its turns are the shape's assistant turns as the tokenizer's template says the model emits them
     (``rollout_shapes.scripted_completion``). trl's tool loop runs ``calculator`` itself. The rollout stops at the
-    first answer (trl's loop injects no user turns). Returns a ``harness.token_io.Episode``: turns recorded from the
+    first answer (trl's loop injects no user turns). Returns a ``harness.rollouts.episodes.Episode``: turns recorded from the
     model's generate calls; one sample, prompt (untrained) + completion with GRPO's loss mask; ``incremental_ids``
     trl's concatenation, ``full_ids`` the tokenizer's rendering of the messages trl built."""
-    from harness.rollout_shapes import conversation, scripted_completion
-    from harness.token_io import Episode, SampledTurn, TrainingSample
+    from harness.rollouts.shapes import conversation, scripted_completion
+    from harness.rollouts.episodes import Episode, SampledTurn, TrainingSample
 
     messages, tools = conversation(shape)
     last = next(k for k, m in enumerate(messages) if m["role"] == "assistant" and not m.get("tool_calls"))

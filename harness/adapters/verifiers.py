@@ -20,7 +20,7 @@ Training traces (``scripted_trace_episode``): a verifiers v1 ``Trace`` built wit
 allows it, else ``render(add_generation_prompt=True)``; then ``renderers.client.generate`` against a scripted
 in-process "server" that returns the given completion ids (no network), ``response_from_generate`` and
 ``PendingTurn.commit``. ``Trace.branches`` (``token_ids``, ``sampled_mask``) is what a prime-rl style trainer
-consumes; it becomes a ``harness.token_io.Episode``.
+consumes; it becomes a ``harness.rollouts.episodes.Episode``.
 
 The endpoint is the caller's ``base_url``: the in-process loopback server
 (``harness.evaluation.chat_server.serve_chat_model``) for a model under test, or a vLLM server.
@@ -255,8 +255,8 @@ def scripted_trace_episode(tokenizer, renderer, messages, tools=None, *, complet
     from verifiers.v1.trace import AgentInfo, Trace, TraceTask
     from verifiers.v1.types import Tool
 
-    from harness.rollout_shapes import scripted_completion
-    from harness.token_io import Episode, SampledTurn, TrainingSample
+    from harness.rollouts.shapes import scripted_completion
+    from harness.rollouts.episodes import Episode, SampledTurn, TrainingSample
 
     messages = [dict(m) for m in messages]
     typed_tools = [Tool(name=t["function"]["name"], description=t["function"].get("description", ""),

@@ -133,7 +133,7 @@ BUILDERS: list[tuple[str, Callable]] = [
 
 
 def golden_conversations(tokenizer) -> list[GoldenConversation]:
-    from harness.template_probe import probe_template
+    from harness.masking.template_probe import probe_template
 
     caps = probe_template(tokenizer)
     out = []

@@ -1,7 +1,7 @@
 """The training pipelines whose masks the golden files lock, one column each.
 
 A pipeline is a name (the column), what it is, and ``build(tokenizer) -> masker`` (``masker(messages, tools)``
-returns ``input_ids`` with ``labels`` or a mask, see ``harness.masker_output``). ``build`` raises
+returns ``input_ids`` with ``labels`` or a mask, see ``harness.masking.output``). ``build`` raises
 ``PipelineUnavailable`` with the reason when the pipeline cannot handle the template, and the golden file says
 ``n/a: reason`` in place of the column. Adding a pipeline is adding one entry to ``PIPELINES``.
 

@@ -41,7 +41,7 @@ def _outputs(masker, conversations) -> list:
 
 def _pipeline_marks(raw, oracle, tokenizer) -> tuple[list[str] | None, str]:
     """Per token, what the pipeline trained; or (None, why) when it failed or its tokens are not the template's."""
-    from harness.masker_output import normalize_output
+    from harness.masking.output import normalize_output
 
     if isinstance(raw, Exception):
         return None, f"failed: {_first_line(raw)}"
@@ -106,7 +106,7 @@ def golden_text(name: str, tokenizer, pipelines: Sequence[Pipeline] = PIPELINES)
 
 def _block(conversation, tokenizer, results) -> list[str]:
     """The rows of one conversation under one template: exp, then each pipeline rendering with that template."""
-    from harness.oracle import Expect, OracleError, build_oracle
+    from harness.masking.oracle import Expect, OracleError, build_oracle
 
     if conversation.messages is None:
         return [f"n/a: {conversation.reason}"]

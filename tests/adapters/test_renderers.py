@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from harness.check import check_masker, judge
+from harness.masking.check import check_masker, judge
 from harness.strategies import conversations_for
 
 EXAMPLES = 12
@@ -113,7 +113,7 @@ def test_default_renderer_role_to_mask_trains_the_assistant_header(renderer_of):
 def test_content_sft_roles_trains_tool_bodies_only(renderer_of):
     """content_sft_roles={'tool'}: the tool body is trained, its '<tool_response>' wrap and header are not."""
     from harness.adapters.renderers import training_sample_masker
-    from harness.rollout_shapes import conversation
+    from harness.rollouts.shapes import conversation
 
     tokenizer, renderer = renderer_of("qwen3")
     messages, tools = conversation("tool")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from harness.adapters.transformers import assistant_tokens_mask_masker
-from harness.check import check_masker
-from harness.oracle import Policy
+from harness.masking.check import check_masker
+from harness.masking.oracle import Policy
 
 
 def trl_template(filename: str) -> str:

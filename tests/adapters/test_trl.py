@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from harness.adapters.transformers import encode_with_offsets, render
-from harness.check import check_masker, judge
-from harness.oracle import Policy
+from harness.masking.check import check_masker, judge
+from harness.masking.oracle import Policy
 from harness.strategies import conversations_for
 
 CONVERSATION = [

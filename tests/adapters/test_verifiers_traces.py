@@ -1,4 +1,4 @@
-"""The H07 family: every token-in/token-out property (harness.token_io) over each RL pipeline x conversation shape.
+"""The H07 family: every token-in/token-out property (harness.rollouts.episodes) over each RL pipeline x conversation shape.
 
 Pipelines: ``renderers`` (turn-by-turn ``bridge_to_next_turn`` prompts, trained per step by
 ``build_trajectory_step``), ``verifiers`` (a v1 ``Trace`` built by ``prepare_turn`` / ``commit`` from scripted
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.rollout_shapes import SHAPES, conversation
-from harness.token_io import assert_episode, episode_problems
+from harness.rollouts.shapes import SHAPES, conversation
+from harness.rollouts.episodes import assert_episode, episode_problems
 
 TOKENIZERS = ["qwen2.5-instruct", "qwen3", "deepseek-r1-distill-qwen-1.5b", "llama-3.1-instruct", "llama-3.2-instruct",
               "gemma-2-it", "gemma-3-it", "gpt-oss-20b", "phi-3.5-mini-instruct", "smollm3-3b", "aya-expanse"]
@@ -51,7 +51,7 @@ def _skip_reason(renderer_error, tokenizer, renderer, pipeline, shape):
     if renderer_error and pipeline != "trl":
         return renderer_error
     if shape == "tool":
-        from harness.template_probe import probe_template
+        from harness.masking.template_probe import probe_template
 
         if not probe_template(tokenizer).tools:
             return "the chat template cannot render tool conversations"
@@ -128,7 +128,7 @@ def test_planted_bugs_fire_on_real_episodes(renderer_of, pipeline):
     untrained, a sampled token rewritten in the trained sequence, a duplicated branch."""
     import dataclasses
 
-    from harness.token_io import TrainingSample
+    from harness.rollouts.episodes import TrainingSample
 
     tokenizer, renderer, _ = renderer_of("llama-3.2-instruct")
     episode = _episode(pipeline, tokenizer, renderer, "tool")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.data_registry import GSM8K_TEST_FILE, HELLASWAG_FILE, find_data_file, missing_reason
+from harness.assets.data import GSM8K_TEST_FILE, HELLASWAG_FILE, find_data_file, missing_reason
 from tests.torch_threads import fixed_torch_threads  # noqa: F401  (autouse; shared with tests/learning)
 
 

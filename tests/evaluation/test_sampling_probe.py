@@ -10,7 +10,7 @@ from harness.evaluation.report import write_summary
 from harness.evaluation.generation import GREEDY, STRATEGIES, TEMPERATURE
 from harness.evaluation.sampling_probe import added_token_encodings, added_tokens_not_single, probe_token_frequencies
 from harness.evaluation.tiny_training import train_completions
-from harness.tokenizer_registry import available_tokenizers
+from harness.assets.tokenizers import available_tokenizers
 
 from .conftest import tiny_gpt2
 

@@ -1,11 +1,11 @@
 """GRPO's loss mask on real tool-calling rollouts (trl GRPOTrainer's own tool loop) against the tokens the model
 actually sampled (recorded from its ``generate`` calls): trl's mask trains exactly those; each broken mask is named.
-The check itself is harness/rollout_masks.py (unit tests: tests/test_rollout_masks.py)."""
+The check itself is harness/rollouts/masks.py (unit tests: tests/rollouts/test_masks.py)."""
 
 import pytest
 
 from harness.learning.sizes import get_size
-from harness.rollout_masks import assert_rollout_masks, rollout_mask_problems
+from harness.rollouts.masks import assert_rollout_masks, rollout_mask_problems
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Sensitivity of the harness itself: planted-bug maskers it must catch, correct maskers it must pass.
 
-The correct masker (tests/maskers.py) is independent of the oracle: prefix renders and a stop
+The correct masker (harness/testing/planted.py) is independent of the oracle: prefix renders and a stop
 string per template. Templates here do not rewrite history, so it is correct on all of them.
 """
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness.check import assert_masker, check_masker, judge
-from harness.masker_output import MaskerOutputError
-from harness.oracle import Policy
-from tests import maskers
-from tests.maskers import IGNORE
+from harness.masking.check import assert_masker, check_masker, judge
+from harness.masking.output import MaskerOutputError
+from harness.masking.oracle import Policy
+from harness.testing import planted as maskers
+from harness.testing.planted import IGNORE
 
 # Template -> its end-of-turn string, for the independent correct masker.
 STOPS = {
@@ -116,21 +116,21 @@ def test_masker_that_raises_is_a_failure(load_tokenizer_or_skip):
     ],
 )
 def test_bad_masker_output_is_named(output, problem):
-    from harness.masker_output import normalize_output
+    from harness.masking.output import normalize_output
 
     with pytest.raises(MaskerOutputError, match=problem):
         normalize_output(output)
 
 
 def test_batch_of_one_and_float_masks_are_accepted():
-    from harness.masker_output import normalize_output
+    from harness.masking.output import normalize_output
 
     out = normalize_output({"input_ids": [[5, 6, 7]], "loss_mask": [[0.0, 1.0, 1.0]]})
     assert out.input_ids == [5, 6, 7] and out.trained == [False, True, True]
 
 
 def test_judge_names_a_malformed_conversation(load_tokenizer_or_skip):
-    from harness.conversation import ConversationError
+    from harness.masking.conversation import ConversationError
 
     tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
     masker = maskers.correct_masker(tokenizer, "<|im_end|>")
@@ -253,7 +253,7 @@ def test_no_tool_results_on_a_template_that_renders_them_fails_the_assertion(loa
     plain = st.just({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}], "tools": None})
     report = check_masker(maskers.correct_masker(tokenizer, "<|im_end|>"), tokenizer, max_examples=3, conversations=plain)
     assert report.passed  # nothing to judge about coverage: the caller chose the conversations
-    from harness.coverage import Coverage
+    from harness.masking.coverage import Coverage
 
     gap = Coverage(cannot_express={})
     gap.add({"system"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.oracle import Expect, Policy, build_oracle
+from harness.masking.oracle import Expect, Policy, build_oracle
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "w",
           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
@@ -92,9 +92,9 @@ def test_phi_conversation_end_is_a_named_convention(policy, expected, load_token
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from harness.oracle import OracleError, _stop_strings  # noqa: E402
+from harness.masking.oracle import OracleError, _stop_strings  # noqa: E402
 from harness.strategies import conversations_for  # noqa: E402
-from harness.tokenizer_registry import KNOWN_HUB_IDS  # noqa: E402
+from harness.assets.tokenizers import KNOWN_HUB_IDS  # noqa: E402
 
 
 @pytest.mark.parametrize("name", sorted(KNOWN_HUB_IDS))

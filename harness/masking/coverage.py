@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.template_probe import TemplateCapabilities
+from harness.masking.template_probe import TemplateCapabilities
 
 FEATURES = (
     "system",

@@ -1,4 +1,4 @@
-"""The masking_check fixture's logic (harness/masking_check.py): it follows the active Hypothesis settings, and a
+"""The masking_check fixture's logic (harness/testing/masking_check.py): it follows the active Hypothesis settings, and a
 failure's message carries the report, the replay file and a command that renders with the template checked."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import shlex
 import pytest
 from hypothesis import settings
 
-from harness.masking_check import run_masking_check
-from tests import maskers
+from harness.testing.masking_check import run_masking_check
+from harness.testing import planted as maskers
 
 
 @pytest.fixture

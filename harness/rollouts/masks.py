@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from harness.table import NOT_TRAINED, TRAINED, TokenRow, format_table, window
+from harness.masking.table import NOT_TRAINED, TRAINED, TokenRow, format_table, window
 
 Generations = Mapping[tuple[int, ...], Sequence[tuple[int, ...]]]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.conversation import ConversationError, validate_conversation
+from harness.masking.conversation import ConversationError, validate_conversation
 
 CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": {"x": 1}}}
 

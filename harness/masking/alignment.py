@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.adapters import transformers as hf
-from harness.oracle import Oracle
+from harness.masking.oracle import Oracle
 
 
 class Match(enum.Enum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.tokenizer_registry import ENV_VAR, find_tokenizer
+from harness.assets.tokenizers import ENV_VAR, find_tokenizer
 
 pytest_plugins = ["pytester"]
 
@@ -30,7 +30,7 @@ def test_golden_tokens_locks_a_users_pipeline_in_their_golden_folder(pytester, m
     monkeypatch.setenv(ENV_VAR, str(Path(source.path).parent))
     pytester.syspathinsert()
     (pytester.path / "my_masking.py").write_text(
-        (Path(__file__).parent / "example_project" / "my_masking.py").read_text(encoding="utf-8"), encoding="utf-8")
+        (Path(__file__).parent.parent / "example_project" / "my_masking.py").read_text(encoding="utf-8"), encoding="utf-8")
     plugin = ("-p", "harness.pytest_plugin", "-p", "no:harness", "-p", "no:cacheprovider")
     pytester.makepyfile(test_pipeline=USER_TEST.replace("FORGET", "False"))
 

@@ -3,7 +3,7 @@ skip reason that names the setting."""
 
 from __future__ import annotations
 
-from harness.data_registry import ENV_VAR, find_data_file, missing_reason, search_roots
+from harness.assets.data import ENV_VAR, find_data_file, missing_reason, search_roots
 
 
 def test_setting_comes_first_and_is_used(tmp_path, monkeypatch):
@@ -24,7 +24,7 @@ def test_import_harness_does_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, harness, harness.data_registry, harness.evaluation.hellaswag, harness.evaluation.gsm8k, "
+    code = ("import sys, harness, harness.assets.data, harness.evaluation.hellaswag, harness.evaluation.gsm8k, "
             "harness.evaluation.sampling_probe, harness.evaluation.chat_server, harness.adapters.verifiers; "
             "assert 'torch' not in sys.modules and 'verifiers' not in sys.modules, sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)

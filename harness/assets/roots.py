@@ -13,5 +13,5 @@ def search_roots(env_var: str, kind: str) -> list[Path]:
     if os.environ.get(env_var):
         roots.append(Path(os.environ[env_var]).expanduser())
     roots.append(Path.cwd().parent / "shared" / kind)
-    roots.append(Path(__file__).resolve().parent.parent.parent / "shared" / kind)
+    roots.append(Path(__file__).resolve().parent.parent.parent.parent / "shared" / kind)
     return list(dict.fromkeys(roots))

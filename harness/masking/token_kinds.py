@@ -8,7 +8,7 @@ own with its own shrunk conversation.
 
 from __future__ import annotations
 
-from harness.oracle import Oracle
+from harness.masking.oracle import Oracle
 
 ASSISTANT_HEADER = "assistant header"
 FORCED_TEXT = "text the generation prompt forces"

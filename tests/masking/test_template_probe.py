@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.template_probe import TemplateCapabilities, probe_template
+from harness.masking.template_probe import TemplateCapabilities, probe_template
 
 # Facts from /work/shared/tokenizers/MANIFEST.json ("notes" and "tools_detail"), per tokenizer.
 EXPECTED = {
@@ -28,7 +28,7 @@ EXPECTED = {
 
 
 def _manifest_entry(name: str) -> dict | None:
-    from harness.tokenizer_registry import find_tokenizer
+    from harness.assets.tokenizers import find_tokenizer
 
     source = find_tokenizer(name)
     manifest = Path(source.path).parent / "MANIFEST.json" if source else None

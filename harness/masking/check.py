@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.adapters import transformers as hf
-from harness.alignment import Alignment, Match, align
-from harness.conversation import validate_conversation
-from harness.coverage import Coverage, features_of, inexpressible
-from harness.masker_output import MaskerOutput, MaskerOutputError, normalize_output
-from harness.oracle import Expect, Hazard, Oracle, OracleError, Policy, build_oracle
-from harness.properties import PROPERTIES, Violation, violations
-from harness.replay import replay_command, write_replay
-from harness.table import EITHER, NOT_TRAINED, TRAINED, TokenRow, format_table, window
+from harness.masking.alignment import Alignment, Match, align
+from harness.masking.conversation import validate_conversation
+from harness.masking.coverage import Coverage, features_of, inexpressible
+from harness.masking.output import MaskerOutput, MaskerOutputError, normalize_output
+from harness.masking.oracle import Expect, Hazard, Oracle, OracleError, Policy, build_oracle
+from harness.masking.properties import PROPERTIES, Violation, violations
+from harness.masking.replay import replay_command, write_replay
+from harness.masking.table import EITHER, NOT_TRAINED, TRAINED, TokenRow, format_table, window
 from harness.types import FailureProperty, Masker
 
 
@@ -334,7 +334,7 @@ def check_masker(
     report = Report(tokenizer=str(getattr(tokenizer, "name_or_path", type(tokenizer).__name__)), policy=policy)
     if conversations is None:
         from harness.strategies import conversations_for
-        from harness.template_probe import probe_template
+        from harness.masking.template_probe import probe_template
 
         conversations = conversations_for(tokenizer, max_turns=max_turns, template_kwargs=template_kwargs)
         report.coverage.cannot_express = inexpressible(probe_template(tokenizer, template_kwargs=template_kwargs))

@@ -66,9 +66,9 @@ def golden_table(
     """The token table of one conversation as a golden file holds it (templates printing today's date see a
     fixed date). With ``masker`` a ``got`` column shows what the pipeline trains."""
     from harness.adapters.transformers import frozen_template_date
-    from harness.check import token_table
-    from harness.masker_output import normalize_output
-    from harness.oracle import Policy, build_oracle
+    from harness.masking.check import token_table
+    from harness.masking.output import normalize_output
+    from harness.masking.oracle import Policy, build_oracle
 
     with frozen_template_date():
         oracle = build_oracle(tokenizer, messages, tools, policy=policy or Policy(), template_kwargs=template_kwargs)

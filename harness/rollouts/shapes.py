@@ -67,8 +67,8 @@ def with_string_arguments(messages: list[dict]) -> list[dict]:
 
 def scripted_completion(tokenizer, messages: list[dict], tools: list[dict] | None, index: int) -> list[int]:
     """The ids the model samples for assistant message ``index`` given ``messages[:index]``, per the tokenizer's
-    own template (harness.oracle's sampled text, through the stop token), encoded without special-token additions."""
-    from harness.oracle import build_oracle
+    own template (harness.masking.oracle's sampled text, through the stop token), encoded without special-token additions."""
+    from harness.masking.oracle import build_oracle
 
     oracle = build_oracle(tokenizer, messages[: index + 1], tools)
     text = oracle.turns[-1].sampled_text

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import asset_roots
+from harness.assets import roots as asset_roots
 
 ENV_VAR = "HARNESS_TOKENIZERS_DIR"
 

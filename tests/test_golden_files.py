@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.tokenizer_registry import KNOWN_HUB_IDS
-from tests.golden_extension import GoldenTokenTable
+from harness.assets.tokenizers import KNOWN_HUB_IDS
 
 
 @pytest.mark.parametrize("name", sorted(KNOWN_HUB_IDS))
-def test_golden_token_table(name, load_tokenizer_or_skip, snapshot):
+def test_golden_token_table(name, load_tokenizer_or_skip, golden_tokens):
     from harness.golden_masks.table import golden_text
 
     text = golden_text(name, load_tokenizer_or_skip(name))
@@ -29,4 +28,4 @@ def test_golden_token_table(name, load_tokenizer_or_skip, snapshot):
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
         (Path(out) / f"{name}.txt").write_text(text, encoding="utf-8")
-    assert text == snapshot.use_extension(GoldenTokenTable)
+    assert text == golden_tokens  # golden/<name>.txt, through the plugin's fixture (ini harness_golden_dir)

@@ -23,7 +23,7 @@ The named properties (each problem carries a token table):
 * **prefix stability** (``prefix_stable``): whether a rendering stays a prefix of the rendering with one more
   message; the table (template x transition) is built by ``harness.adapters.renderers.prefix_stability_table``.
 
-The trl GRPO rollout check (``harness.rollout_masks``) is the same contract on trl's completion-only view; its
+The trl GRPO rollout check (``harness.rollouts.masks``) is the same contract on trl's completion-only view; its
 ``sampled_mask`` is reused here to locate sampled tokens by exact context.
 """
 
@@ -32,8 +32,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from harness.rollout_masks import index_generations, sampled_mask
-from harness.table import NOT_TRAINED, TRAINED, TokenRow, format_table, window
+from harness.rollouts.masks import index_generations, sampled_mask
+from harness.masking.table import NOT_TRAINED, TRAINED, TokenRow, format_table, window
 
 PROPERTIES = ("sampled_is_trained", "nothing_injected_trained", "incremental_equals_full")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import asset_roots
+from harness.assets import roots as asset_roots
 
 ENV_VAR = "HARNESS_DATA_DIR"
 

@@ -1,8 +1,8 @@
-"""harness.rollout_masks on hand-made rollouts: which completion tokens were sampled, and the named problems."""
+"""harness.rollouts.masks on hand-made rollouts: which completion tokens were sampled, and the named problems."""
 
 import pytest
 
-from harness.rollout_masks import assert_rollout_masks, index_generations, rollout_mask_problems, sampled_mask
+from harness.rollouts.masks import assert_rollout_masks, index_generations, rollout_mask_problems, sampled_mask
 
 PROMPT = [1, 2, 3]
 # completion: call (10 11 EOS=9), tool result injected (20 21 22), answer (30 31 EOS=9)

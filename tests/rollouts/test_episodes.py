@@ -1,8 +1,8 @@
-"""harness.token_io on hand-made episodes: a correct pipeline passes, and each planted bug fires its property."""
+"""harness.rollouts.episodes on hand-made episodes: a correct pipeline passes, and each planted bug fires its property."""
 
 import pytest
 
-from harness.token_io import (
+from harness.rollouts.episodes import (
     Episode,
     SampledTurn,
     TrainingSample,

@@ -1,6 +1,6 @@
 """The ``masking_check`` fixture's logic: check a masker, write replay files, say what failed.
 
-Kept out of the pytest plugin so that loading the plugin stays light (``harness.check`` is imported
+Kept out of the pytest plugin so that loading the plugin stays light (``harness.masking.check`` is imported
 only when a test calls the fixture).
 """
 
@@ -36,7 +36,7 @@ def run_masking_check(
     """
     import dataclasses
 
-    from harness.check import check_masker
+    from harness.masking.check import check_masker
 
     if chat_template is not None:
         import copy

@@ -2,7 +2,7 @@
 
 Each property returns the list of its ``Violation``s: one per failure class (the property and
 the kind of token involved), naming the offending token indices and what is wrong with them.
-Whether the masker's ``input_ids`` spell the rendering is judged before (``harness.alignment``);
+Whether the masker's ``input_ids`` spell the rendering is judged before (``harness.masking.alignment``);
 the properties run on an oracle aligned with the masker's own tokens.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.masker_output import MaskerOutput
-from harness.oracle import Expect, Oracle
-from harness.token_kinds import token_kind, turn_kind
+from harness.masking.output import MaskerOutput
+from harness.masking.oracle import Expect, Oracle
+from harness.masking.token_kinds import token_kind, turn_kind
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,133 @@
+"""Command line: ``python -m harness inspect|report --tokenizer NAME conversation.json`` and ``python -m harness guard``.
+
+``report`` writes one self-contained HTML page of the conversation's tokens (harness/html_report.py);
+``guard`` runs the tests under other released versions of trl/transformers (harness/guard/).
+
+Prints one row per token of the rendered conversation with its role and whether the model
+generated it (✓ trained, ✗ not trained, ~ either), and, with ``--masker module:factory``, what a
+masker trains (got) beside it. The JSON file holds ``{"messages": [...], "tools": [...]}`` or a
+bare list of messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+
+def _load_conversation(path: str) -> tuple[list[dict], list[dict] | None, dict, dict]:
+    """(messages, tools, template_kwargs, policy fields) from a conversation or replay file."""
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    if isinstance(data, list):
+        return data, None, {}, {}
+    if isinstance(data, dict) and "messages" in data:
+        return data["messages"], data.get("tools"), dict(data.get("template_kwargs") or {}), dict(data.get("policy") or {})
+    raise SystemExit(f"{path}: expected a list of messages or an object with 'messages'")
+
+
+def _valid_conversation(path: str) -> tuple[list[dict], list[dict] | None, dict, dict] | None:
+    """The file's conversation, or None after naming its first problem on stderr."""
+    from harness.masking.conversation import ConversationError, validate_conversation
+
+    loaded = _load_conversation(path)
+    try:
+        validate_conversation(loaded[0], loaded[1])
+    except ConversationError as error:
+        print(f"{path}: {error}", file=sys.stderr)
+        return None
+    return loaded
+
+
+def _tokenizer(args: argparse.Namespace):
+    from harness.adapters.transformers import load_tokenizer
+
+    tokenizer = load_tokenizer(args.tokenizer)
+    if getattr(args, "chat_template", None):
+        with open(args.chat_template, encoding="utf-8") as handle:
+            tokenizer.chat_template = handle.read()
+    return tokenizer
+
+
+def _report(args: argparse.Namespace) -> int:
+    from harness.html_report import write_report
+
+    loaded = _valid_conversation(args.conversation)
+    if loaded is None:
+        return 2
+    messages, tools, _, _ = loaded
+    tokenizer = _tokenizer(args)
+    maskers = []
+    for spec in args.masker or []:
+        module, _, factory = spec.partition(":")
+        maskers.append((spec, getattr(importlib.import_module(module), factory)(tokenizer)))
+    output = args.output or (args.conversation.rsplit(".", 1)[0] + ".html")
+    summary = write_report(output, tokenizer, messages, tools, maskers=maskers, turns=args.turns)
+    print(f"{output}: {summary}")
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from harness.masking.check import judge, token_table
+    from harness.masking.oracle import Policy, build_oracle
+
+    loaded = _valid_conversation(args.conversation)
+    if loaded is None:
+        return 2
+    messages, tools, template_kwargs, policy_fields = loaded
+    tokenizer = _tokenizer(args)
+    policy = Policy(**{**policy_fields, **({"turns": args.turns} if args.turns else {})})
+    color = sys.stdout.isatty() if args.color == "auto" else args.color == "always"
+    if args.masker:
+        module, _, factory = args.masker.partition(":")
+        masker = getattr(importlib.import_module(module), factory)(tokenizer)
+        oracle, failures = judge(masker, tokenizer, messages, tools, policy=policy, template_kwargs=template_kwargs)
+        from harness.masking.output import normalize_output
+
+        trained = normalize_output(masker(messages, tools)).trained
+        print(token_table(oracle, trained if len(trained) == len(oracle.input_ids) else None, color=color))
+        for failure in failures:
+            print(f"\n{failure}")
+        return 1 if failures else 0
+    oracle = build_oracle(tokenizer, messages, tools, policy=policy, template_kwargs=template_kwargs)
+    print(token_table(oracle, color=color))
+    for hazard in oracle.hazards:
+        print(f"hazard [{hazard.kind}] message {hazard.message_index}: {hazard.detail}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    inspect = commands.add_parser("inspect", help="show every token with its role and whether it is trained")
+    inspect.add_argument("conversation", help="JSON file: {'messages': [...], 'tools': [...]} or a list of messages")
+    inspect.add_argument("--tokenizer", required=True, help="tokenizer name (see HARNESS_TOKENIZERS_DIR) or folder")
+    inspect.add_argument("--masker", help="module:factory, factory(tokenizer) -> masker; shows its labels beside the oracle's")
+    inspect.add_argument("--turns", choices=("all", "last"), default=None,
+                         help="policy: which assistant turns are trained (default: the file's policy, else all)")
+    inspect.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    inspect.add_argument("--chat-template", help="file holding the chat template to render with (default: the tokenizer's)")
+    report = commands.add_parser("report", help="write a self-contained HTML page of every token (roles, trained marks)")
+    report.add_argument("conversation", help="JSON file: {'messages': [...], 'tools': [...]} or a list of messages")
+    report.add_argument("--tokenizer", required=True, help="tokenizer name (see HARNESS_TOKENIZERS_DIR) or folder")
+    report.add_argument("--masker", action="append", help="module:factory, factory(tokenizer) -> masker; repeat to "
+                        "compare several side by side")
+    report.add_argument("--turns", choices=("all", "last"), default="all", help="policy: which assistant turns are trained")
+    report.add_argument("--chat-template", help="file holding the chat template to render with (default: the tokenizer's)")
+    report.add_argument("-o", "--output", help="HTML file to write (default: the conversation's name with .html)")
+    guard = commands.add_parser(
+        "guard", help="run the tests under other released versions of trl/transformers (cached uv environments)",
+        description="Build (or reuse) one environment per version set and run pytest there; print a version-set x "
+        "test table and the golden token rows that differ from the first set.")
+    from harness.guard import add_arguments
+
+    add_arguments(guard)
+    args = parser.parse_args(argv)
+    if args.command == "guard":
+        from harness.guard import run
+
+        return run(args)
+    return _report(args) if args.command == "report" else _inspect(args)
+
