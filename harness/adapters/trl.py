@@ -20,6 +20,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from harness.adapters.transformers import tiny_causal_lm
+
 # ---------------------------------------------------------------------------------------------------------------
 # Shared helpers
 # ---------------------------------------------------------------------------------------------------------------
@@ -95,25 +97,11 @@ def release(model) -> None:
         model.__dict__.pop(attribute, None)
 
 
-def tiny_causal_lm_for(tokenizer, *, hidden_size: int = 32, layers: int = 1, heads: int = 4, seed: int = 0):
-    """A tiny randomly initialised Qwen2 causal LM sized to ``tokenizer`` (for data-path inspection only)."""
-    import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
+def qwen2_5_chat_template() -> str:
+    """trl's own copy of the Qwen2.5 chat template (trl recognises it: training template, tool-call parser)."""
+    from trl.chat_template_utils import qwen2_5_chat_template as template
 
-    torch.manual_seed(seed)
-    config = Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden_size,
-        intermediate_size=hidden_size * 2,
-        num_hidden_layers=layers,
-        num_attention_heads=heads,
-        num_key_value_heads=heads,
-        max_position_embeddings=4096,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        tie_word_embeddings=True,
-    )
-    return Qwen2ForCausalLM(config)
+    return template
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -208,7 +196,7 @@ def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=Non
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if model is None:
-        model = tiny_causal_lm_for(tokenizer)
+        model = tiny_causal_lm(tokenizer)
     output_dir = tempfile.mkdtemp(prefix="harness-sft-masker-")
     trainer = _sft_trainer_for_inspection(tokenizer, model, output_dir)
     collator = trainer.data_collator
@@ -256,7 +244,7 @@ def sft_prompt_completion_labels(tokenizer, rows: Sequence[dict], model=None) ->
         tokenizer = copy.copy(tokenizer)
         tokenizer.pad_token = tokenizer.eos_token
     if model is None:
-        model = tiny_causal_lm_for(tokenizer)
+        model = tiny_causal_lm(tokenizer)
     args = SFTConfig(max_length=None, dataset_num_proc=None, per_device_train_batch_size=1,
                      **_common_args(tempfile.mkdtemp(prefix="harness-sft-pc-"), seed=0))
     trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(list(rows)), processing_class=tokenizer)
@@ -332,7 +320,7 @@ def sft_collated_batch(tokenizer, rows: Sequence[dict], model=None) -> dict:
 
     _quiet()
     if model is None:
-        model = tiny_causal_lm_for(tokenizer)
+        model = tiny_causal_lm(tokenizer)
     trainer = _sft_trainer_for_inspection(tokenizer, model, tempfile.mkdtemp(prefix="harness-sft-batch-"))
     prepared = trainer._prepare_dataset(
         Dataset.from_list(list(rows)), trainer.processing_class, trainer.args, False, None, "harness"
@@ -645,7 +633,7 @@ def scripted_grpo_episode(tokenizer, shape: str):
     tokenizer = copy_tokenizer(tokenizer)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = tiny_causal_lm_for(tokenizer, hidden_size=8, heads=2)
+    model = tiny_causal_lm(tokenizer, hidden_size=8, heads=2)
     _scripted_generate(model, completions, tokenizer.pad_token_id)
 
     def no_reward(completions, **kwargs):

@@ -56,13 +56,13 @@ def load_model_and_tokenizer(task: Task, size: LearningSize, seed: int, model_pa
         tokenizer = task_tokenizer(task)
         return fresh_model(tokenizer, size, seed), tokenizer
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from harness.adapters.transformers import load_causal_lm
 
     torch.manual_seed(seed)
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    model, tokenizer = load_causal_lm(model_path, dtype="float32", train=True)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32)
     return model, tokenizer
 
 

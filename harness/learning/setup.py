@@ -51,9 +51,13 @@ def task_tokenizer(task: str | Task | None = None):
 
 
 def fresh_model(tokenizer, size, seed: int):
-    from harness.learning.tiny_model import build_tiny_model
+    """A Qwen2 causal LM of ``size`` (hidden size, layers, heads), initialised from ``seed``."""
+    from harness.adapters.transformers import tiny_causal_lm
 
-    return build_tiny_model(tokenizer, size, seed)
+    return tiny_causal_lm(
+        tokenizer, hidden_size=size.hidden_size, layers=size.layers, heads=size.heads, mlp_ratio=4, max_positions=512,
+        seed=seed,
+    )
 
 
 def get_task(task: str | Task) -> Task:

@@ -135,9 +135,9 @@ class Task:
         """Tool schemas as JSON (trl's SFT tokenization reads a JSON string), or None without tools."""
         if not self.tools:
             return None
-        from transformers.utils import get_json_schema
+        from harness.adapters.transformers import json_schema
 
-        return json.dumps([get_json_schema(tool) for tool in self.tools])
+        return json.dumps([json_schema(tool) for tool in self.tools])
 
     def tokenizer_corpus(self, render: Callable[[list[dict], str | None], str], n: int = 400) -> list[str]:
         """Rendered warm-up conversations, to train the task tokenizer's merges on."""
