@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
+# Fields an assistant message may carry its reasoning in (chat templates read different aliases).
+REASONING_FIELDS = ("reasoning_content", "thinking", "reasoning")
 
 
 class ConversationError(ValueError):

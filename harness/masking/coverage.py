@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.masking.conversation import REASONING_FIELDS
 from harness.masking.template_probe import TemplateCapabilities
 
 FEATURES = (
@@ -28,7 +29,6 @@ FEATURES = (
     "long (>1024 tokens)",
 )
 LONG_TOKENS = 1024
-_REASONING_FIELDS = ("reasoning_content", "thinking", "reasoning")
 
 
 def features_of(messages: Sequence[Mapping[str, Any]], *, token_count: int, control_strings: bool) -> set[str]:
@@ -59,12 +59,12 @@ def features_of(messages: Sequence[Mapping[str, Any]], *, token_count: int, cont
         if message["role"] == "tool":
             found.add("tool results")
         if message["role"] == "assistant" and (
-            any(message.get(name) for name in _REASONING_FIELDS) or "<think>" in (message.get("content") or "")
+            any(message.get(name) for name in REASONING_FIELDS) or "<think>" in (message.get("content") or "")
         ):
             found.add("reasoning")
     if control_strings:
         found.add("control strings")
-    texts = [str(m.get("content") or "") for m in messages] + [str(m.get(n) or "") for m in messages for n in _REASONING_FIELDS]
+    texts = [str(m.get("content") or "") for m in messages] + [str(m.get(n) or "") for m in messages for n in REASONING_FIELDS]
     if any(any(ord(ch) > 127 for ch in text) for text in texts):
         found.add("non-ASCII")
     if token_count > LONG_TOKENS:

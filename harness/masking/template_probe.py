@@ -18,11 +18,10 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from harness.adapters import transformers as hf
+from harness.masking.conversation import REASONING_FIELDS
 
 # Formats of tool-call ids, tried in order: OpenAI style first, then Mistral's 9 alphanumerics.
 TOOL_CALL_ID_FORMATS = ("call_{:04d}", "{:09d}")
-# Fields a template may read an assistant turn's reasoning from (transformers' own aliases vary).
-REASONING_FIELDS = ("reasoning_content", "thinking", "reasoning")
 
 _PROBE_TOOL = {
     "type": "function",

@@ -1,10 +1,14 @@
-"""The oracle on hand-written conversations whose generated spans are known."""
+"""build_oracle on hand-written conversations whose generated spans are known, and its properties on every template."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from harness.masking.oracle import Expect, Policy, build_oracle
+from harness.assets.tokenizers import KNOWN_HUB_IDS
+from harness.masking.oracle import Expect, OracleError, _stop_strings, build_oracle
+from harness.strategies import conversations_for
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "w",
           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
@@ -61,41 +65,9 @@ def test_gpt_oss_rewritten_stop_token(load_tokenizer_or_skip):
     assert spans(oracle) == ["<|channel|>final<|message|><|end|>", "<|channel|>final<|message|><|return|>"]
 
 
-@pytest.mark.parametrize(
-    "policy, header_newline, glue_newline",
-    [
-        (Policy(), Expect.SKIP, Expect.SKIP),
-        (Policy(train_header_whitespace=True, train_glue_after_stop=True), Expect.TRAIN, Expect.TRAIN),
-        (Policy(train_header_whitespace=None, train_glue_after_stop=None), Expect.EITHER, Expect.EITHER),
-    ],
-)
-def test_newline_conventions(policy, header_newline, glue_newline, load_tokenizer_or_skip):
-    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
-    oracle = build_oracle(tokenizer, [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}], policy=policy)
-    texts = [oracle.text[a:b] for a, b in oracle.offsets]
-    assert texts[-5:] == ["assistant", "\n", "y", "<|im_end|>", "\n"]
-    assert oracle.expected[-4:] == [header_newline, Expect.TRAIN, Expect.TRAIN, glue_newline]
-
-
-@pytest.mark.parametrize("policy, expected", [(Policy(), Expect.SKIP), (Policy(train_conversation_end=True), Expect.TRAIN)])
-def test_phi_conversation_end_is_a_named_convention(policy, expected, load_tokenizer_or_skip):
-    tokenizer = load_tokenizer_or_skip("phi-3.5-mini-instruct")
-    oracle = build_oracle(tokenizer, [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}], policy=policy)
-    assert oracle.text.endswith("<|endoftext|>")
-    assert oracle.expected[-1] is expected
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Properties of the oracle itself, on every real template, over generated conversations.
 # ---------------------------------------------------------------------------------------------------------------
-
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from harness.masking.oracle import OracleError, _stop_strings  # noqa: E402
-from harness.strategies import conversations_for  # noqa: E402
-from harness.assets.tokenizers import KNOWN_HUB_IDS  # noqa: E402
-
 
 @pytest.mark.parametrize("name", sorted(KNOWN_HUB_IDS))
 @given(data=st.data())

@@ -1,0 +1,101 @@
+"""``build_oracle``: render the conversation, locate each assistant turn, and label every token."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.adapters import transformers as hf
+from harness.masking.oracle.judgement import Oracle
+from harness.masking.oracle.labels import _char_requirements, _expected_from, _stop_token_indices, _trained_turns
+from harness.masking.oracle.locate import MessageStarts, _located_by_prefix, _located_by_regions, _message_regions
+from harness.masking.oracle.render import _render
+from harness.masking.oracle.sampled import _Sampled, _sampled_turn
+from harness.masking.oracle.stops import _control_string_hazards, _stop_strings, conversation_ending
+from harness.masking.oracle.types import Hazard, TurnSpan
+from harness.masking.policy import Policy
+
+
+def build_oracle(
+    tokenizer,
+    messages: Sequence[Mapping[str, Any]],
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    policy: Policy = Policy(),
+    template_kwargs: Mapping[str, Any] | None = None,
+) -> Oracle:
+    """Compute the expected label of every token of the rendered conversation under ``policy``."""
+    template_kwargs = dict(template_kwargs or {})
+    messages = [dict(m) for m in messages]
+    tools = [dict(t) for t in tools] if tools else None
+    stop_strings = _stop_strings(tokenizer)
+    text = _render(tokenizer, messages, tools, template_kwargs)
+    hazards = _control_string_hazards(messages, stop_strings)
+    turns = _locate_turns(tokenizer, messages, tools, text, stop_strings, template_kwargs, hazards)
+
+    input_ids, offsets = hf.encode_with_offsets(tokenizer, text)
+    trained_turns = _trained_turns(turns, policy)
+    ending = _conversation_end(tokenizer, messages, tools, text, turns, stop_strings, template_kwargs)
+    requirements = _char_requirements(text, trained_turns, policy, ending)
+    expected = _expected_from(text, offsets, requirements, trained_turns, hazards)
+    return Oracle(
+        messages=messages,
+        tools=tools,
+        text=text,
+        input_ids=input_ids,
+        offsets=offsets,
+        turns=turns,
+        expected=expected,
+        stop_tokens=_stop_token_indices(offsets, trained_turns),
+        hazards=hazards,
+        ending=ending,
+        policy=policy,
+        requirements=requirements,
+        message_locator=MessageStarts(tokenizer, messages, tools, text, template_kwargs),
+    )
+
+
+def _locate_turns(tokenizer, messages, tools, text, stop_strings, template_kwargs, hazards: list[Hazard]) -> list[TurnSpan]:
+    """Each assistant turn's span in ``text``; appends each turn's hazards to ``hazards``."""
+    turns: list[TurnSpan] = []
+    regions = None  # per-message regions of ``text`` (a twin render each): only once a turn is rewritten
+    for i in (k for k, m in enumerate(messages) if m["role"] == "assistant"):
+        sampled = _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs)
+        span = _located_by_prefix(text, sampled)
+        if span is None:
+            if regions is None:
+                regions = _message_regions(tokenizer, messages, tools, text, template_kwargs)
+            span = _located_by_regions(text, sampled, i, regions, stop_strings)
+        span = dataclasses.replace(span, message_index=i)
+        hazards.extend(_turn_hazards(text, span, sampled))
+        turns.append(span)
+    return turns
+
+
+def _turn_hazards(text: str, span: TurnSpan, sampled: _Sampled) -> list[Hazard]:
+    """``history_rewrite`` when the turn is rendered otherwise than sampled; ``no_stop_token`` when it has none."""
+    hazards = []
+    rendered = text[span.start : span.end]
+    if rendered != span.sampled_text:
+        hazards.append(
+            Hazard(
+                "history_rewrite",
+                span.message_index,
+                f"the template renders this turn differently from what the model sampled: sampled "
+                f"{span.sampled_text!r}, rendered {rendered!r}",
+            )
+        )
+    if sampled.stop is None:
+        hazards.append(Hazard("no_stop_token", span.message_index, "the template writes no special token to end this turn"))
+    return hazards
+
+
+def _conversation_end(tokenizer, messages, tools, text, turns, stop_strings, template_kwargs) -> tuple[int, int]:
+    """Characters the template writes only after a final assistant turn (Phi-3.5's ``<|endoftext|>``)."""
+    if messages[-1]["role"] != "assistant":
+        return (0, 0)
+    prompt = _render(tokenizer, messages, tools, template_kwargs, generation_prompt=True)
+    tail = conversation_ending(text, prompt, stop_strings)
+    # Never inside the last turn (gpt-oss ends a final turn with <|return|>, a non-final one with <|end|>).
+    return (max(len(text) - len(tail), turns[-1].glue_end), len(text))

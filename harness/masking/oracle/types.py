@@ -1,0 +1,48 @@
+"""The oracle's value types: the expected label of a token, a hazard, one located turn, and its errors."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from harness.types import HazardKind
+
+
+class OracleError(RuntimeError):
+    """The oracle cannot locate a turn: the template's rendering is outside what it understands."""
+
+
+class TemplateRenderError(OracleError):
+    """The chat template itself raises on the conversation (or on one of its prefixes)."""
+
+
+class Expect(enum.Enum):
+    """What a masker must do with one token: train it, skip it, or either."""
+
+    TRAIN = "train"
+    SKIP = "skip"
+    EITHER = "either"
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """Something true of the template or data, not of the masker; reported, never a masker failure."""
+
+    kind: HazardKind  # history_rewrite | straddle | control_string | no_stop_token | resegmented
+    message_index: int | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class TurnSpan:
+    """One assistant turn in the full rendering, in characters."""
+
+    message_index: int
+    header_start: int  # first character of the assistant header the generation prompt writes (== start if none)
+    header_end: int  # end of the header proper; [header_end, start) is text the generation prompt forces
+    header_ws_start: int  # first character of the whitespace that ends the assistant header (== start if none)
+    start: int  # first generated character
+    stop_start: int  # first character of the stop token (== end when the template writes none)
+    end: int  # one past the stop token
+    glue_end: int  # one past the whitespace glue after the stop token
+    sampled_text: str  # what the model emitted at sampling time, through the stop token
