@@ -33,7 +33,7 @@ _EXPORTS = {
     "token_table": "harness.masking.check",
     "Report": "harness.masking.check",
     "Failure": "harness.masking.check",
-    "Policy": "harness.masking.oracle",
+    "Policy": "harness.masking.policy",
     "Oracle": "harness.masking.oracle",
     "OracleError": "harness.masking.oracle",
     "build_oracle": "harness.masking.oracle",

@@ -71,7 +71,8 @@ def _report(args: argparse.Namespace) -> int:
 
 def _inspect(args: argparse.Namespace) -> int:
     from harness.masking.check import judge, token_table
-    from harness.masking.oracle import Policy, build_oracle
+    from harness.masking.oracle import build_oracle
+    from harness.masking.policy import Policy
 
     loaded = _valid_conversation(args.conversation)
     if loaded is None:

@@ -141,7 +141,8 @@ def _masker_column(name: str, masker: Callable, oracle, tokenizer, messages, too
 def build_columns(tokenizer, messages, tools=None, *, maskers: Sequence[tuple[str, Callable]] = (), turns: str = "all",
                   template_kwargs: Mapping[str, Any] | None = None):
     """``(columns, findings)``: the oracle's expected column, then one per masker; hazards and failures."""
-    from harness.masking.oracle import Policy, build_oracle
+    from harness.masking.oracle import build_oracle
+    from harness.masking.policy import Policy
 
     oracle = build_oracle(tokenizer, messages, tools, policy=Policy(turns=turns), template_kwargs=template_kwargs)
     texts = _token_texts(oracle, tokenizer)

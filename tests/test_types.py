@@ -9,7 +9,7 @@ import pytest
 
 import harness
 from harness import types
-from harness.masking.oracle import Policy
+from harness.masking.policy import Policy
 from harness.masking.properties import PROPERTIES
 
 ROOT = Path(__file__).resolve().parent.parent

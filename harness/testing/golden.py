@@ -68,7 +68,8 @@ def golden_table(
     from harness.adapters.transformers import frozen_template_date
     from harness.masking.check import token_table
     from harness.masking.output import normalize_output
-    from harness.masking.oracle import Policy, build_oracle
+    from harness.masking.oracle import build_oracle
+    from harness.masking.policy import Policy
 
     with frozen_template_date():
         oracle = build_oracle(tokenizer, messages, tools, policy=policy or Policy(), template_kwargs=template_kwargs)
