@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from harness.assets.data import GSM8K_TEST_FILE, HELLASWAG_FILE, find_data_file, missing_reason
-from harness.evaluation.report import write_summary
+from harness.reports import write_json
 
 pytestmark = pytest.mark.gpu
 
@@ -40,7 +40,7 @@ def test_hellaswag_full_subset_gpt2_shape(load_tokenizer_or_skip, harness_report
     projected = FULL_VALIDATION_SIZE / result.items_per_second
     print(f"\nHellaSwag GPT-2-124M shape on {torch.cuda.get_device_name()}: {result.items_per_second:.1f} items/s, "
           f"projected {FULL_VALIDATION_SIZE} items: {projected:.1f} s (goal < 68.6 s)")
-    write_summary(harness_report_dir, "hellaswag_gpt2_shape_gpu",
+    write_json(harness_report_dir, "hellaswag_gpt2_shape_gpu",
                   {**result.summary(), "projected_seconds_full_validation": projected,
                    "device": torch.cuda.get_device_name()})
     assert result.num_items == len(items)
@@ -63,7 +63,7 @@ def test_gsm8k_on_harness_model(harness_model, harness_report_dir):
     result = evaluate_gsm8k(model, tokenizer, rows, max_new_tokens=384, batch_size=32)
     print(f"\nGSM8K {harness_model}: {result.accuracy:.3f} ({result.num_correct}/{result.num_items}), "
           f"{result.items_per_second:.2f} items/s on {torch.cuda.get_device_name()}")
-    write_summary(harness_report_dir, "gsm8k_harness_model_gpu", {"model": harness_model, **result.summary()})
+    write_json(harness_report_dir, "gsm8k_harness_model_gpu", {"model": harness_model, **result.summary()})
     assert result.num_items == len(rows)
     assert result.num_extracted >= 0.5 * len(rows), "most completions should contain a number"
 
@@ -84,7 +84,7 @@ def test_grpo_trained_model_through_verifiers(harness_model, harness_report_dir,
     rows = [{"prompt": r["prompt"], "answer": r["answer"]} for r in task.prompts(64, 999)]
     results = evaluate_models_through_verifiers({"untrained": untrained, "trained": trained}, tokenizer, rows,
                                                 tmp_path, max_tokens=32, match="answer_tag")
-    write_summary(harness_report_dir, "verifiers_grpo_copy_model_gpu", {k: v.summary() for k, v in results.items()})
+    write_json(harness_report_dir, "verifiers_grpo_copy_model_gpu", {k: v.summary() for k, v in results.items()})
     answers = {str(r["prompt"][-1]["content"]): r["answer"] for r in rows}
     for result in results.values():
         assert result.num_errors == 0 and result.num_rollouts == len(rows)

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from harness.evaluation.generation import generate_text
+from harness.reports import JobResult
 
 INSTRUCTION = "Solve the math problem step by step. Put the final answer, a number, in <answer></answer> tags."
 _NUMBER = re.compile(r"-?\$?\d[\d,]*(?:\.\d+)?")
@@ -85,7 +86,9 @@ def build_prompt(tokenizer, question: str) -> str:
 
 
 @dataclass
-class Gsm8kResult:
+class Gsm8kResult(JobResult):
+    """GSM8K exact match (a measurement: ``passed`` is None)."""
+
     accuracy: float
     num_items: int
     num_correct: int

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness.evaluation.loglikelihood import encode_pair, score_batch
+from harness.reports import JobResult
 
 FULL_VALIDATION_SIZE = 10_042  # items in HellaSwag's validation split
 
@@ -38,7 +39,9 @@ class MultipleChoiceItem:
 
 
 @dataclass
-class MultipleChoiceResult:
+class MultipleChoiceResult(JobResult):
+    """HellaSwag-style multiple-choice accuracies (a measurement: ``passed`` is None)."""
+
     acc: float
     acc_norm: float
     acc_bytes: float

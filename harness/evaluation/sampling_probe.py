@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from harness.evaluation.generation import STRATEGIES, Sampling, generate_ids
+from harness.reports import JobResult
 
 
 @dataclass
-class ProbeResult:
+class ProbeResult(JobResult):
+    """How often the probed token ids were generated under one sampling strategy (a measurement)."""
+
     strategy: str
     num_sequences: int
     num_generated_tokens: int

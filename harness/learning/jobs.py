@@ -17,13 +17,12 @@ from dataclasses import asdict, dataclass, field
 from harness.adapters.trl import release
 from harness.learning.precondition import check_warm_up
 from harness.learning.rewards import AnswerReward, RandomReward
-from harness.learning.reports import cpu_environment
+from harness.learning.result import LearningJobResult
 from harness.learning.setup import fresh_model, get_task, task_tokenizer
 from harness.learning.sizes import LearningSize, get_size
 from harness.learning.statistics import paired_verdict, summarize
-from harness.learning.tasks import Task, reset_tool_values
-
-MAX_COMPLETION_LENGTH = {"copy": 10, "lookup": 48, "tool": 24}
+from harness.learning.tasks import Task
+from harness.reports import cpu_environment
 
 
 @dataclass
@@ -113,8 +112,6 @@ def grpo_condition(task: Task, condition: str, seed: int, size: LearningSize, mo
         reward_funcs, weights = [RandomReward(seed), measure], [1.0, 0.0]
     else:
         reward_funcs, weights = [measure], None
-    if task.answer_from_tool:
-        reset_tool_values(seed)
     mask_mode = condition if condition in ("post_tool_masked", "tool_only") else "correct"
     start = time.perf_counter()
     log = run_grpo(
@@ -123,13 +120,13 @@ def grpo_condition(task: Task, condition: str, seed: int, size: LearningSize, mo
         task.prompts(size.grpo_steps * size.prompts_per_step * 2, seed),
         reward_funcs,
         reward_weights=weights,
-        tools=task.tools or None,
+        tools=task.tools_for_run(seed) or None,
         mask_mode=mask_mode,
         steps=size.grpo_steps,
         prompts_per_step=size.prompts_per_step,
         num_generations=size.num_generations,
         learning_rate=size.grpo_learning_rate,
-        max_completion_length=MAX_COMPLETION_LENGTH[task.name],
+        max_completion_length=task.max_completion_length,
         seed=seed,
         output_dir=tempfile.mkdtemp(prefix="harness-grpo-"),
     )
@@ -162,7 +159,7 @@ def run_learning_job(
     report_dir=None,
     model_path: str | None = None,
     name: str | None = None,
-) -> dict:
+) -> LearningJobResult:
     """Warm up once per seed; check the warm-up's precondition (``harness.learning.precondition``); on the seeds that
     pass, run GRPO for each condition from a copy of the warmed-up model; the paired verdict (``correct`` against
     each control, per seed; ``harness.learning.statistics.paired_verdict``); write ``<name>.json`` / ``<name>.png``
@@ -180,7 +177,7 @@ def run_learning_job(
         check = check_warm_up(seed, task.name, log.task_phase or log.losses, size.sft_stop_below_loss or float("inf"))
         checks.append(check)
         warmups[seed] = {"sft_loss": log.losses, "task_phase_steps": len(log.task_phase),
-                         "precondition": check.to_dict(), "seconds": time.perf_counter() - start}
+                         "precondition": check.summary(), "seconds": time.perf_counter() - start}
         if not check.passed:
             continue
         warmups[seed]["loss_distribution"] = loss_report(task, model, tokenizer)
@@ -203,15 +200,15 @@ def run_learning_job(
         "environment": cpu_environment(),
         "warmups": {str(k): v for k, v in warmups.items()},
         "runs": [asdict(r) for r in runs],
-        "signal": {c: s.to_dict() for c, s in summaries.items()},
+        "signal": {c: s.summary() for c, s in summaries.items()},
         "verdict": verdict,
     }
     if report_dir is not None:
-        from harness.learning.reports import plot_curves, write_json
+        from harness.reports import plot_curves, write_json
 
         summary["report_json"] = str(write_json(report_dir, name, summary))
         summary["report_png"] = str(plot_curves(report_dir, name, [asdict(r) for r in runs]))
-    return summary
+    return LearningJobResult(summary)
 
 
 def train_single_step_model(seed: int = 0, size: str | LearningSize = "cpu", model_path: str | None = None):

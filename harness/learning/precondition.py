@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from harness.reports import JobResult
+
 PRECONDITION = "warm_up_learned_the_task"
 
 
 @dataclass(frozen=True)
-class WarmUpCheck:
+class WarmUpCheck(JobResult):
     """Phase 1 of one seed's warm-up: its last logged SFT loss against ``threshold`` (the early-stop loss)."""
 
     seed: int
@@ -38,7 +40,7 @@ class WarmUpCheck:
             f"steps (precondition {PRECONDITION}: loss < {self.threshold})"
         )
 
-    def to_dict(self) -> dict:
+    def summary(self) -> dict:
         return {**asdict(self), "passed": self.passed, "message": self.message}
 
 

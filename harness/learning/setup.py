@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from harness.learning.tasks import TASKS, TOKENIZER_CORPUS_TASKS, Task
+from harness.learning.tasks import TASKS, TOKENIZER_CORPUS_TASKS, Task, get_task
 
 
 def _render_with(tokenizer):
@@ -58,7 +58,3 @@ def fresh_model(tokenizer, size, seed: int):
         tokenizer, hidden_size=size.hidden_size, layers=size.layers, heads=size.heads, mlp_ratio=4, max_positions=512,
         seed=seed,
     )
-
-
-def get_task(task: str | Task) -> Task:
-    return task if isinstance(task, Task) else TASKS[task]

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from harness.learning.precondition import PRECONDITION, WarmUpCheck
+from harness.reports import JobResult
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,8 @@ def rise(curve: Sequence[float], window: int) -> Rise:
 
 
 @dataclass(frozen=True)
-class SignalSummary:
-    """Rises of one condition across seeds."""
+class SignalSummary(JobResult):
+    """Rises of one condition across seeds (a measurement: ``passed`` is None; the verdict is ``paired_verdict``'s)."""
 
     condition: str
     deltas: tuple[float, ...]
@@ -52,7 +53,7 @@ class SignalSummary:
     def min_delta(self) -> float:
         return min(self.deltas)
 
-    def to_dict(self) -> dict:
+    def summary(self) -> dict:
         return {**asdict(self), "mean_delta": self.mean_delta, "std_delta": self.std_delta, "min_delta": self.min_delta}
 
 

@@ -14,7 +14,7 @@ from harness.evaluation.gsm8k import (
     normalize_number,
     parse_gold_answer,
 )
-from harness.evaluation.report import write_summary
+from harness.reports import write_json
 from harness.evaluation.tiny_training import train_completions
 
 from .conftest import tiny_gpt2
@@ -105,7 +105,7 @@ def test_generation_loop_untrained_vs_planted(gsm8k_rows, gsm8k_tokenizer, harne
     pairs = [(build_prompt(gsm8k_tokenizer, r["question"]), f"<answer>{parse_gold_answer(r['answer'])}</answer>") for r in rows]
     train_completions(model, gsm8k_tokenizer, pairs, steps=60, lr=5e-3, batch_size=6, add_eos=True)
     trained = evaluate_gsm8k(model, gsm8k_tokenizer, rows, max_new_tokens=12, batch_size=6)
-    write_summary(harness_report_dir, "gsm8k_planted_signal_cpu", {"untrained": untrained.summary(), "trained": trained.summary()})
+    write_json(harness_report_dir, "gsm8k_planted_signal_cpu", {"untrained": untrained.summary(), "trained": trained.summary()})
     assert untrained.accuracy <= 1 / 6  # a random-init model does not guess GSM8K answers
     assert trained.accuracy == 1.0, trained.records
 
@@ -118,7 +118,7 @@ def test_gsm8k_on_user_model(harness_model, gsm8k_rows, harness_report_dir):
 
     model, tokenizer = load_causal_lm(harness_model)
     result = evaluate_gsm8k(model, tokenizer, gsm8k_rows[:4], max_new_tokens=128, batch_size=4)
-    write_summary(harness_report_dir, "gsm8k_user_model_cpu", {"model": harness_model, **result.summary()})
+    write_json(harness_report_dir, "gsm8k_user_model_cpu", {"model": harness_model, **result.summary()})
     assert result.num_items == 4 and 0.0 <= result.accuracy <= 1.0
 
 

@@ -15,7 +15,7 @@ from harness.evaluation.hellaswag import (
     preprocess,
 )
 from harness.evaluation.loglikelihood import encode_pair, score_batch
-from harness.evaluation.report import write_summary
+from harness.reports import write_json
 from harness.evaluation.tiny_training import train_completions
 
 from .conftest import tiny_gpt2
@@ -76,7 +76,7 @@ def test_random_init_model_is_at_chance(hellaswag_items, hellaswag_tokenizer, ha
     model = tiny_gpt2(hellaswag_tokenizer, seed=0)
     result = evaluate_multiple_choice(model, hellaswag_tokenizer, items, batch_items=16)
     lo, hi = binomial_two_sided_interval(len(items), 0.25, alpha=1e-4)
-    write_summary(harness_report_dir, "hellaswag_random_init_cpu", result.summary())
+    write_json(harness_report_dir, "hellaswag_random_init_cpu", result.summary())
     assert lo <= result.acc <= hi, (result.acc, lo, hi)
     assert lo <= result.acc_norm <= hi, (result.acc_norm, lo, hi)
 
@@ -89,7 +89,7 @@ def test_model_trained_on_gold_endings_scores_far_above_chance(hellaswag_items, 
     )
     assert losses[-1] < losses[0]
     result = evaluate_multiple_choice(model, hellaswag_tokenizer, items, batch_items=12)
-    write_summary(harness_report_dir, "hellaswag_planted_signal_cpu", result.summary())
+    write_json(harness_report_dir, "hellaswag_planted_signal_cpu", result.summary())
     hits, hits_norm = round(result.acc * len(items)), round(result.acc_norm * len(items))
     # Under chance (p=0.25) seeing this many hits has probability < 1e-9.
     assert binomial_upper_tail(hits, len(items), 0.25) < 1e-9, result.acc

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.evaluation.report import write_summary
+from harness.reports import write_json
 from harness.evaluation.generation import GREEDY, STRATEGIES, TEMPERATURE
 from harness.evaluation.sampling_probe import added_token_encodings, added_tokens_not_single, probe_token_frequencies
 from harness.evaluation.tiny_training import train_completions
@@ -34,7 +34,7 @@ def test_trained_model_emits_the_added_token_untrained_does_not(tool_tokenizer, 
     train_completions(model, tool_tokenizer, [(p, "<tool>") for p in PROMPTS], steps=40, lr=5e-3, batch_size=3, add_eos=True)
     after = probe_token_frequencies(model, tool_tokenizer, PROMPTS, [tool_id], samples_per_prompt=4, max_new_tokens=8)
 
-    write_summary(harness_report_dir, "sampling_probe_planted_cpu", {
+    write_json(harness_report_dir, "sampling_probe_planted_cpu", {
         "token": "<tool>",
         "untrained": {k: v.summary() for k, v in before.items()},
         "trained": {k: v.summary() for k, v in after.items()},

@@ -8,7 +8,7 @@ import pytest
 
 from harness.adapters.transformers import render
 from harness.evaluation.chat_server import serve_chat_model
-from harness.evaluation.report import write_summary
+from harness.reports import write_json
 from harness.evaluation.tiny_training import train_completions
 
 from .conftest import tiny_gpt2
@@ -40,7 +40,7 @@ def test_untrained_vs_trained_on_echo_task(echo_tokenizer, tmp_path, harness_rep
     train_completions(model, echo_tokenizer, list(zip(prompts, [r["answer"] for r in ROWS])), steps=60, lr=5e-3,
                       batch_size=8, add_eos=True)
     after = _evaluate(model, echo_tokenizer, tmp_path / "after")
-    write_summary(harness_report_dir, "verifiers_echo_cpu", {"untrained": before.summary(), "trained": after.summary()})
+    write_json(harness_report_dir, "verifiers_echo_cpu", {"untrained": before.summary(), "trained": after.summary()})
 
     assert before.num_rollouts == after.num_rollouts == len(ROWS)
     assert before.num_errors == after.num_errors == 0

@@ -11,7 +11,7 @@ import pytest
 @pytest.mark.slow
 def test_grpo_trained_copy_model_scores_higher_through_verifiers(tmp_path, harness_report_dir):
     from harness.adapters.trl import release
-    from harness.evaluation.report import write_summary
+    from harness.reports import write_json
     from harness.evaluation.served_models import evaluate_models_through_verifiers
     from harness.learning.jobs import grpo_condition, warm_up
     from harness.learning.precondition import check_warm_up
@@ -34,7 +34,7 @@ def test_grpo_trained_copy_model_scores_higher_through_verifiers(tmp_path, harne
     rows = [{"prompt": r["prompt"], "answer": r["answer"]} for r in task.prompts(32, seed=999)]
     results = evaluate_models_through_verifiers({"before_grpo": before_grpo, "after_grpo": model}, tokenizer, rows,
                                                 tmp_path, max_tokens=10, match="answer_tag")
-    write_summary(harness_report_dir, "verifiers_grpo_copy_model_cpu", {k: v.summary() for k, v in results.items()})
+    write_json(harness_report_dir, "verifiers_grpo_copy_model_cpu", {k: v.summary() for k, v in results.items()})
 
     answers = {r["prompt"][-1]["content"]: r["answer"] for r in rows}
     for result in results.values():
