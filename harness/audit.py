@@ -7,9 +7,9 @@
 
 For the first ``batches`` batches it reads the batch the trainer's ``compute_loss`` receives (SFT: ``input_ids``
 and ``labels``; GRPO: prompt and completion ids, ``completion_mask`` times ``tool_mask``), gives every token the
-role of the chat turn it sits in (found from the chat template's own role headers, not from the mask), and
-records: a ✓/✗ token table of a sample, trained-token counts by role, and per-role loss statistics (the
-next-token loss of trained and of masked tokens, from one extra no-grad forward). Counts and losses go through
+role of the chat turn it sits in (found from the chat template's own role headers by ``harness.masking.roles``,
+not from the mask), and records: a ✓/✗ token table of a sample, trained-token counts by role, and per-role loss
+statistics (the next-token loss of trained and of masked tokens, from one extra no-grad forward). Counts and losses go through
 ``Trainer.log`` (log history, wandb, tensorboard: wherever the run reports), the table through the trainer's
 logger. With ``strict=True`` a trained token of a tool result, user or system turn stops the run at once: the
 batch's loss is never computed and ``MaskAuditError`` is raised with the table.
@@ -25,87 +25,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.masking.roles import role_headers, token_roles
+
 FORBIDDEN_ROLES = ("system", "user", "tool")
-SENTINEL = "QZXQZ"
 
 
 class MaskAuditError(RuntimeError):
     """A token the model did not generate (tool result, user, system) is trained."""
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Roles from the chat template's headers
-
-
-def role_headers(tokenizer) -> list[tuple[str, str]]:
-    """``[(header, role)]``, longest first: the text the chat template writes to open each role's turn.
-
-    Each is found by rendering a turn whose content is a sentinel after a history and taking what the template
-    wrote between the history and the sentinel: up to the end of its first line or of its last special token,
-    whichever is later (Qwen's tool header ``<|im_start|>user\\n<tool_response>`` differs from its user header)."""
-    from harness.adapters.transformers import render, special_token_strings
-
-    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": {"x": 1}}}
-    tool = [{"type": "function", "function": {"name": "f", "description": "f.", "parameters": {
-        "type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}}}]
-    history = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]
-    cases = {
-        "system": ([], {"role": "system", "content": SENTINEL}, None),
-        "user": (history, {"role": "user", "content": SENTINEL}, None),
-        "assistant": (history + [{"role": "user", "content": "c"}], {"role": "assistant", "content": SENTINEL}, None),
-        "tool": (
-            [{"role": "user", "content": "a"}, {"role": "assistant", "content": "", "tool_calls": [call]}],
-            {"role": "tool", "tool_call_id": "call_1", "name": "f", "content": SENTINEL},
-            tool,
-        ),
-    }
-    specials = special_token_strings(tokenizer)
-    headers: dict[str, str] = {}
-    for role, (before, message, tools) in cases.items():
-        try:
-            full = render(tokenizer, before + [message], tools)
-            base = render(tokenizer, before, tools) if before else ""
-        except Exception:  # the template does not take this role (Gemma has no system or tool role)
-            continue
-        k = 0
-        while k < min(len(full), len(base)) and full[k] == base[k]:
-            k += 1
-        at = full.find(SENTINEL, k)
-        if at < 0:
-            continue
-        segment = full[k:at].lstrip()
-        if not segment:
-            continue
-        line_end = segment.find("\n") if "\n" in segment else len(segment)
-        special_end = max((segment.rfind(s) + len(s) for s in specials if s in segment), default=0)
-        header = segment[: max(line_end, special_end)]
-        if header.strip() and header not in headers.values():
-            headers[role] = header
-    return sorted(((h, r) for r, h in headers.items()), key=lambda item: -len(item[0]))
-
-
-def token_roles(token_texts: Sequence[str], headers: Sequence[tuple[str, str]], start: str = "other") -> list[str]:
-    """The role of each token: the role whose header most recently started at or before the token's first
-    character (``start`` before any header; GRPO completions start in the assistant's turn)."""
-    text = "".join(token_texts)
-    starts: list[tuple[int, str]] = []
-    position = 0
-    while position < len(text):
-        for header, role in headers:
-            if text.startswith(header, position):
-                starts.append((position, role))
-                position += len(header)
-                break
-        else:
-            position += 1
-    roles, current, next_start, offset = [], start, 0, 0
-    for piece in token_texts:
-        while next_start < len(starts) and starts[next_start][0] < offset + max(len(piece), 1):
-            current = starts[next_start][1]
-            next_start += 1
-        roles.append(current)
-        offset += len(piece)
-    return roles
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -139,14 +65,6 @@ class BatchAudit:
                 if value is not None:
                     out[f"{prefix}loss/{role}/{name}"] = float(value)
         return out
-
-
-def _describe(values: Sequence[float]) -> dict[str, float | int | None]:
-    if not values:
-        return {"count": 0, "mean": None, "std": None, "max": None}
-    mean = sum(values) / len(values)
-    return {"count": len(values), "mean": mean, "std": math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)),
-            "max": max(values)}
 
 
 def _token_losses(model, input_ids, attention_mask):
@@ -188,6 +106,7 @@ def audit_batch(tokenizer, headers, ids, trained, attention, *, step: int = 0, l
     """Count trained tokens by role over the attended tokens of a batch; flag trained forbidden-role tokens; the
     token table of the first row with a violation (else the first row)."""
     from harness.adapters.transformers import decode_token
+    from harness.learning.loss_stats import describe
     from harness.masking.table import EITHER, NOT_TRAINED, TRAINED, TokenRow, format_table, window
 
     result = BatchAudit(step=step, tokens=0, trained=0, trained_by_role={}, tokens_by_role={})
@@ -216,8 +135,8 @@ def audit_batch(tokenizer, headers, ids, trained, attention, *, step: int = 0, l
         if rows_shown is None or (flagged and not rows_shown[3]):
             rows_shown = (row_ids, texts, roles, flagged, marks)
     for role, kinds in values.items():
-        result.loss_by_role[role] = {**_describe(kinds["trained"]),
-                                     "masked_mean": _describe(kinds["masked"])["mean"]}
+        result.loss_by_role[role] = {**describe(kinds["trained"]),
+                                     "masked_mean": describe(kinds["masked"])["mean"]}
     if rows_shown is not None:
         row_ids, texts, roles, flagged, marks = rows_shown
         if flagged:

@@ -1,38 +1,30 @@
 """Loss distribution of a collated SFT batch: active vs total tokens, per-token loss by role.
 
-Roles are recovered from the rendered text: each token is attributed to the chat message whose rendered span
-(``<|im_start|>ROLE ... <|im_end|>``) contains it.
+Each token's role is the chat turn it sits in, found from the chat template's own role headers
+(``harness.masking.roles``); padding is ``"other"``.
 """
 
 from __future__ import annotations
 
 import math
-import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-ROLE_RE = re.compile(r"<\|im_start\|>(system|user|assistant|tool)\b")
+from harness.masking.roles import id_roles, role_headers
 
-
-def token_roles(tokenizer, input_ids: list[int]) -> list[str]:
-    """The chat role of each token (``"other"`` for padding), from the ``<|im_start|>role`` headers."""
-    roles, current = [], "other"
-    pieces = tokenizer.convert_ids_to_tokens(input_ids)
-    pad = tokenizer.pad_token
-    in_tool = False
-    for i, piece in enumerate(pieces):
-        if piece == "<|im_start|>" and i + 1 < len(pieces):
-            header = tokenizer.decode(input_ids[i : i + 2])
-            match = ROLE_RE.match(header)
-            current = match.group(1) if match else "other"
-        # Qwen templates render a tool message inside a user turn, between <tool_response> tags.
-        if piece == "<tool_response>":
-            in_tool = True
-        roles.append("other" if piece == pad else "tool" if in_tool else current)
-        if piece == "</tool_response>":
-            in_tool = False
-    return roles
+if TYPE_CHECKING:
+    import torch
 
 
-def per_token_losses(model, batch) -> "torch.Tensor":  # noqa: F821 - torch imported lazily
+def token_roles(tokenizer, input_ids: list[int], headers: list[tuple[str, str]] | None = None) -> list[str]:
+    """The chat role of each token (``"other"`` for padding), from the template's role headers
+    (``role_headers(tokenizer)`` unless given)."""
+    pad = tokenizer.pad_token_id
+    roles = id_roles(tokenizer, input_ids, headers)
+    return ["other" if token == pad else role for token, role in zip(input_ids, roles)]
+
+
+def per_token_losses(model, batch) -> torch.Tensor:
     """Unreduced next-token cross entropy at every position (0 where the label is -100), shape (B, T-1)."""
     import torch
     import torch.nn.functional as F
@@ -52,9 +44,10 @@ def loss_distribution(model, tokenizer, batch) -> dict:
     losses = per_token_losses(model, batch)
     labels = batch["labels"][:, 1:]
     attention = batch["attention_mask"][:, 1:] if "attention_mask" in batch else (labels * 0 + 1)
+    headers = role_headers(tokenizer)
     by_role: dict[str, dict[str, list[float]]] = {}
     for row in range(labels.size(0)):
-        roles = token_roles(tokenizer, batch["input_ids"][row].tolist())[1:]
+        roles = token_roles(tokenizer, batch["input_ids"][row].tolist(), headers)[1:]
         for t, role in enumerate(roles):
             if not attention[row, t]:
                 continue
@@ -67,12 +60,13 @@ def loss_distribution(model, tokenizer, batch) -> dict:
         "active_tokens": active,
         "active_fraction": active / max(total, 1),
         "by_role": {
-            role: {"trained": _describe(v["trained"]), "masked_count": len(v["masked"])} for role, v in by_role.items()
+            role: {"trained": describe(v["trained"]), "masked_count": len(v["masked"])} for role, v in by_role.items()
         },
     }
 
 
-def _describe(values: list[float]) -> dict:
+def describe(values: Sequence[float]) -> dict[str, float | int | None]:
+    """``count``, ``mean``, ``std`` (population) and ``max`` of ``values`` (None but the count when empty)."""
     if not values:
         return {"count": 0, "mean": None, "std": None, "max": None}
     mean = sum(values) / len(values)

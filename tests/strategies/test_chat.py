@@ -1,25 +1,16 @@
-"""The conversation strategies: valid, renderable with the template they were adapted to, ending with
-an assistant answer, shrinking to short examples, and refusing bad options."""
+"""Whole conversations (harness/strategies/chat.py): valid, renderable with the template they were adapted to,
+ending with an assistant answer, within the capabilities given, and shrinking to short examples."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import find, given, settings, strategies as st
+from hypothesis import find, given, settings
 from hypothesis.errors import InvalidArgument
 
 from harness.adapters.transformers import render
 from harness.masking.conversation import validate_conversation
-from harness.strategies import (
-    TOOL_SCHEMAS,
-    assistant_turns,
-    conversations,
-    conversations_for,
-    texts,
-    tool_arguments,
-    tool_calls,
-    tool_schemas,
-)
 from harness.masking.template_probe import TemplateCapabilities
+from harness.strategies import conversations, conversations_for
 
 # Reasoning field + parallel calls; single calls only; no tools at all; reasoning + one call per turn.
 TOKENIZERS = ["qwen3", "llama-3.2-instruct", "phi-3.5-mini-instruct", "gpt-oss-20b"]
@@ -90,54 +81,7 @@ def test_minimal_tool_conversation_is_short():
     assert len(minimal["tools"]) == 1
 
 
-def test_texts_shrink_to_empty_and_include_hard_cases():
-    fast = settings(database=None, max_examples=200)
-    assert find(texts(), lambda s: True, settings=fast) == ""
-    assert find(texts(control_strings=["<|im_end|>"]), lambda s: "<|im_end|>" in s, settings=fast) == "<|im_end|>"
-    assert len(find(texts(), lambda s: any(ord(c) > 0x590 for c in s), settings=fast)) < 20
-    assert all(c in "abcdefghijklmnopqrstuvwxyz " for c in texts(hard=False).example())
-
-
-@given(tool_arguments())
-def test_tool_arguments_are_json_objects(arguments):
-    import json
-
-    assert isinstance(arguments, dict)
-    assert json.loads(json.dumps(arguments)) == arguments
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: texts(max_size=-1),
-        lambda: texts(control_strings="<|im_end|>"),
-        lambda: texts(control_strings=[""]),
-        lambda: texts(hard="yes"),
-        lambda: tool_schemas(max_size=0),
-        lambda: tool_arguments(max_depth=9),
-        lambda: tool_calls(tools=[]),
-        lambda: tool_calls(max_calls=0),
-        lambda: tool_calls(id_format="fixed"),
-        lambda: assistant_turns(capabilities={"tools": True}),
-        lambda: assistant_turns(calls=True, capabilities=TemplateCapabilities(tools=False)),
-        lambda: conversations(max_turns=0),
-        lambda: conversations(max_turns=2.5),
-        lambda: conversations(tools=None),
-        lambda: conversations(capabilities="qwen3"),
-    ],
-)
-def test_invalid_options_raise(make):
-    # Options are checked when the strategy is built, not when it is first drawn from.
-    with pytest.raises((InvalidArgument, ValueError)):
-        make()
-
-
 def test_conversations_for_rejects_capabilities(load_tokenizer_or_skip):
     tokenizer = load_tokenizer_or_skip("phi-3.5-mini-instruct")
     with pytest.raises(InvalidArgument):
         conversations_for(tokenizer, capabilities=TemplateCapabilities())
-
-
-@given(tool_schemas())
-def test_tool_schemas_come_from_the_fixed_set(schemas):
-    assert schemas and all(s in TOOL_SCHEMAS for s in schemas)
