@@ -1,9 +1,7 @@
 """renderers' training-token builders as maskers under harness.check_masker, each with its documented convention
-as a Policy; prefix stability (template x transition) emitted as data."""
+as a Policy (``harness.adapters.renderers.maskers``)."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
@@ -12,21 +10,6 @@ from harness.strategies import conversations_for
 
 EXAMPLES = 12
 TYPED = ["qwen3", "llama-3.1-instruct", "llama-3.2-instruct"]
-
-
-@pytest.fixture(scope="module")
-def renderer_of(load_tokenizer_or_skip):
-    from harness.adapters.renderers import renderer_for
-
-    built = {}
-
-    def get(name):
-        if name not in built:
-            tokenizer = load_tokenizer_or_skip(name)
-            built[name] = (tokenizer, renderer_for(tokenizer))
-        return built[name]
-
-    return get
 
 
 def _maskers():
@@ -122,33 +105,3 @@ def test_content_sft_roles_trains_tool_bodies_only(renderer_of):
     out, base = masker(messages, tools), plain(messages, tools)
     extra = [t for t, m, b in zip(out["input_ids"], out["loss_mask"], base["loss_mask"]) if m and not b]
     assert tokenizer.decode(extra) == "2472"  # the two tool results' bodies, nothing else
-
-
-def test_renderer_for_every_shared_tokenizer(load_tokenizer_or_skip):
-    from harness.adapters.renderers import RENDERER_CONFIGS, RendererUnavailable, renderer_for
-
-    for name in ["qwen3", "llama-3.2-instruct", "qwen2.5-instruct", "gemma-2-it"]:
-        renderer = renderer_for(load_tokenizer_or_skip(name))
-        assert renderer.harness_config_name == RENDERER_CONFIGS.get(name, ("DefaultRendererConfig",))[0]
-    with pytest.raises(RendererUnavailable, match="HarmonyError"):
-        renderer_for(load_tokenizer_or_skip("gpt-oss-20b"))
-
-
-def test_prefix_stability_table(load_tokenizer_or_skip, tmp_path, request):
-    """The template x transition table as JSON (written to --prefix-table-out or tmp) and printed."""
-    from harness.adapters.renderers import TRANSITIONS, format_prefix_table, prefix_stability_table
-
-    names = ["qwen2.5-instruct", "qwen3", "deepseek-r1-distill-qwen-1.5b", "llama-3.1-instruct", "llama-3.2-instruct",
-             "gemma-2-it", "gemma-3-it", "gpt-oss-20b", "phi-3.5-mini-instruct", "smollm3-3b", "aya-expanse"]
-    rows = prefix_stability_table(names, loader=load_tokenizer_or_skip)
-    assert len(rows) == len(names) * len(TRANSITIONS)
-    (tmp_path / "prefix_stability.json").write_text(json.dumps(rows, indent=1))
-    print("\n" + format_prefix_table(rows))
-    cell = {(r["template"], r["transition"]): r for r in rows}
-    # Qwen3 drops the reasoning of turns before the last user query: appending a user message rewrites history.
-    assert cell[("qwen3", "user")]["hf_text_prefix_stable"] is False
-    assert cell[("llama-3.1-instruct", "user")]["hf_text_prefix_stable"] is True
-    # A renderer declaring prefix stability must be stable on every transition it renders.
-    for r in rows:
-        if r["renderer_declares_prefix_stable"] and r["renderer_ids_prefix_stable"] is not None:
-            assert r["renderer_ids_prefix_stable"], r

@@ -1,0 +1,96 @@
+"""The library boundary: each external library is imported only inside its adapter under ``harness/adapters/``, and
+importing ``harness`` (or its pytest plugin) imports none of the heavy libraries.
+
+The sources are parsed with ``ast``, never imported: every ``import X`` / ``from X import ...`` counts, at the top of
+a module or inside a function.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import harness
+
+PACKAGE = Path(harness.__file__).parent
+
+# Top-level library name -> the one adapter (a module ``<adapter>.py`` or a package ``<adapter>/`` under harness/)
+# allowed to import it.
+ADAPTERS = {
+    "transformers": "adapters/transformers",
+    "tokenizers": "adapters/transformers",
+    "trl": "adapters/trl",
+    "datasets": "adapters/trl",
+    "verifiers": "adapters/verifiers",
+    "renderers": "adapters/renderers",
+}
+
+# Libraries that ``import harness`` and ``import harness.pytest_plugin`` must leave unimported.
+HEAVY = ("torch", "transformers", "tokenizers", "trl", "datasets", "verifiers", "renderers")
+
+
+def _imported_modules(tree: ast.AST):
+    """``(line, top-level module, statement)`` for every absolute import in ``tree``, functions included."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name.split(".")[0], f"import {alias.name}"
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = ", ".join(alias.name for alias in node.names)
+            yield node.lineno, node.module.split(".")[0], f"from {node.module} import {names}"
+
+
+def _inside(relative: str, adapter: str) -> bool:
+    return relative == f"{adapter}.py" or relative.startswith(f"{adapter}/")
+
+
+def boundary_violations(package: Path) -> list[str]:
+    """``"harness/<file>:<line>: <import> (<library> belongs in harness/<adapter>)"`` for every import of an
+    adapted library outside its adapter, in every module under ``package``."""
+    problems = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for line, library, statement in _imported_modules(tree):
+            adapter = ADAPTERS.get(library)
+            if adapter is not None and not _inside(relative, adapter):
+                problems.append(f"{package.name}/{relative}:{line}: {statement} ({library} belongs in "
+                                f"{package.name}/{adapter})")
+    return problems
+
+
+def test_each_library_is_imported_only_in_its_adapter():
+    problems = boundary_violations(PACKAGE)
+    assert not problems, "imports outside their adapter:\n" + "\n".join(problems)
+
+
+def test_a_planted_import_is_reported_with_file_line_and_statement(tmp_path):
+    package = tmp_path / "harness"
+    (package / "adapters" / "trl").mkdir(parents=True)
+    (package / "adapters" / "trl" / "sft.py").write_text("from trl import SFTTrainer\nimport datasets\n")
+    (package / "adapters" / "verifiers.py").write_text("def f():\n    import verifiers.v1 as vf\n")
+    (package / "learning").mkdir()
+    (package / "learning" / "jobs.py").write_text(
+        "import os\n\n\ndef train():\n    from transformers import TrainerCallback\n    from . import tasks\n"
+    )
+    (package / "adapters" / "trl" / "templates.py").write_text("from tokenizers import Tokenizer\n")
+    assert boundary_violations(package) == [
+        "harness/adapters/trl/templates.py:1: from tokenizers import Tokenizer "
+        "(tokenizers belongs in harness/adapters/transformers)",
+        "harness/learning/jobs.py:5: from transformers import TrainerCallback "
+        "(transformers belongs in harness/adapters/transformers)",
+    ]
+
+
+@pytest.mark.parametrize("module", ["harness", "harness.pytest_plugin"])
+def test_importing_harness_imports_no_heavy_library(module):
+    code = f"import sys, {module}\nprint(sorted(name for name in {HEAVY!r} if name in sys.modules))"
+    path = os.pathsep.join([str(PACKAGE.parent), *filter(None, [os.environ.get("PYTHONPATH")])])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": path}).stdout
+    assert out.strip() == "[]", f"import {module} imported {out.strip()}"
