@@ -17,7 +17,7 @@ from harness.adapters.transformers import load_tokenizer, render  # noqa: E402
 from harness.masking.check import check_masker  # noqa: E402
 from harness.masking.oracle import build_oracle  # noqa: E402
 from harness.strategies import conversations_for  # noqa: E402
-from harness.testing.planted import correct_masker  # noqa: E402
+from harness.testing.reference import correct_masker  # noqa: E402
 
 STOPS = {"qwen2.5-instruct": "<|im_end|>", "llama-3.1-instruct": "<|eot_id|>", "gemma-2-it": "<end_of_turn>",
          "phi-3.5-mini-instruct": "<|end|>", "aya-expanse": "<|END_OF_TURN_TOKEN|>", "smollm3-3b": "<|im_end|>"}

@@ -1,10 +1,11 @@
 """``module:factory`` maskers for ``python -m harness report`` in tests (factory(tokenizer) -> masker)."""
 
 from harness.testing import planted as maskers
+from harness.testing import reference
 
 
 def correct(tokenizer):
-    return maskers.correct_masker(tokenizer, "<|im_end|>")
+    return reference.correct_masker(tokenizer, "<|im_end|>")
 
 
 def tool_responses_trained(tokenizer):

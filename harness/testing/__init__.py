@@ -1,2 +1,3 @@
-"""Support for tests of maskers, public for other projects: the planted-bug maskers and an independent correct masker
-(``planted``), the syrupy golden token-table extension (``golden``), the ``masking_check`` fixture (``masking_check``)."""
+"""Support for tests of maskers, public for other projects: an independent correct masker (``reference``), the
+planted-bug maskers a check must catch (``planted``), the syrupy golden token-table extension (``golden``), and the
+``masking_check`` fixture's implementation (``masking_check``)."""

@@ -12,7 +12,8 @@ from harness.masking.check import assert_masker, check_masker, judge
 from harness.masking.output import MaskerOutputError
 from harness.masking.oracle import Policy
 from harness.testing import planted as maskers
-from harness.testing.planted import IGNORE
+from harness.testing import reference
+from harness.testing.reference import IGNORE
 
 # Template -> its end-of-turn string, for the independent correct masker.
 STOPS = {
@@ -39,7 +40,7 @@ EXAMPLES = 30
 @pytest.mark.parametrize("name", sorted(STOPS))
 def test_correct_masker_passes(name, load_tokenizer_or_skip):
     tokenizer = load_tokenizer_or_skip(name)
-    report = check_masker(maskers.correct_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES)
+    report = check_masker(reference.correct_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES)
     assert report.passed, str(report)
     # examples counts distinct conversations judged (Hypothesis repeats some on small templates).
     assert report.examples >= EXAMPLES // 2
@@ -47,7 +48,7 @@ def test_correct_masker_passes(name, load_tokenizer_or_skip):
 
 def test_correct_mask_tensor_masker_passes(load_tokenizer_or_skip):
     tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
-    assert_masker(maskers.correct_mask_masker(tokenizer, "<|im_end|>"), tokenizer, max_examples=15)
+    assert_masker(reference.correct_mask_masker(tokenizer, "<|im_end|>"), tokenizer, max_examples=15)
 
 
 @pytest.mark.parametrize("bug", maskers.PLANTED_BUGS, ids=lambda bug: bug.__name__)
@@ -97,7 +98,7 @@ def test_masker_that_raises_is_a_failure(load_tokenizer_or_skip):
     def crashing(messages, tools):
         if tools:
             raise KeyError("tools not supported")
-        return maskers.correct_masker(tokenizer, "<|im_end|>")(messages, tools)
+        return reference.correct_masker(tokenizer, "<|im_end|>")(messages, tools)
 
     report = check_masker(crashing, tokenizer, max_examples=EXAMPLES)
     assert [f.property for f in report.failures] == ["masker_raised"]
@@ -163,17 +164,17 @@ def test_two_bugs_are_two_failures_and_the_header_convention_leaves_the_tool_lea
 @pytest.mark.parametrize("name", ["qwen2.5-instruct", "llama-3.1-instruct", "gemma-2-it"])
 def test_message_by_message_tokenization_is_judged_and_reported_once(name, load_tokenizer_or_skip, tmp_path):
     tokenizer = load_tokenizer_or_skip(name)
-    report = check_masker(maskers.per_message_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES,
+    report = check_masker(reference.per_message_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES,
                           replay_dir=tmp_path)
     assert [f.key for f in report.failures] in ([], ["input_ids_match_rendering[segmentation]"]), str(report)
-    lenient = check_masker(maskers.per_message_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES,
+    lenient = check_masker(reference.per_message_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES,
                            replay_dir=tmp_path, policy=Policy(segmentation=None))
     assert lenient.passed, str(lenient)
 
 
 def test_smollm3_tool_results_are_generated_and_a_tool_leak_is_caught(load_tokenizer_or_skip, tmp_path):
     tokenizer = load_tokenizer_or_skip("smollm3-3b")
-    correct = check_masker(maskers.correct_masker(tokenizer, "<|im_end|>"), tokenizer, max_examples=EXAMPLES,
+    correct = check_masker(reference.correct_masker(tokenizer, "<|im_end|>"), tokenizer, max_examples=EXAMPLES,
                            replay_dir=tmp_path)
     assert correct.passed, str(correct)
     assert correct.coverage.counts["tool results"] > 0 and correct.coverage.counts["tool calls"] > 0
@@ -189,7 +190,7 @@ def test_smollm3_tool_results_are_generated_and_a_tool_leak_is_caught(load_token
 @pytest.mark.parametrize("name", ["qwen2.5-instruct", "gemma-2-it"])
 def test_report_lists_coverage_and_what_the_template_cannot_express(name, load_tokenizer_or_skip, tmp_path):
     tokenizer = load_tokenizer_or_skip(name)
-    report = check_masker(maskers.correct_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES, replay_dir=tmp_path)
+    report = check_masker(reference.correct_masker(tokenizer, STOPS[name]), tokenizer, max_examples=EXAMPLES, replay_dir=tmp_path)
     lines = str(report).splitlines()
     assert lines[1].startswith("exercised (") and "tool results" in lines[1] and "non-ASCII" in lines[1]
     assert lines[2].startswith("template cannot express:")
@@ -204,7 +205,7 @@ def test_no_tool_results_on_a_template_that_renders_them_fails_the_assertion(loa
 
     tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
     plain = st.just({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}], "tools": None})
-    report = check_masker(maskers.correct_masker(tokenizer, "<|im_end|>"), tokenizer, max_examples=3, conversations=plain)
+    report = check_masker(reference.correct_masker(tokenizer, "<|im_end|>"), tokenizer, max_examples=3, conversations=plain)
     assert report.passed  # nothing to judge about coverage: the caller chose the conversations
     from harness.masking.coverage import Coverage
 

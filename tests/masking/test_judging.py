@@ -8,21 +8,22 @@ import pytest
 
 from harness.masking.judging import judge
 from harness.testing import planted as maskers
-from harness.testing.planted import IGNORE
+from harness.testing import reference
+from harness.testing.reference import IGNORE
 
 
 def test_judge_names_a_malformed_conversation(load_tokenizer_or_skip):
     from harness.masking.conversation import ConversationError
 
     tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
-    masker = maskers.correct_masker(tokenizer, "<|im_end|>")
+    masker = reference.correct_masker(tokenizer, "<|im_end|>")
     with pytest.raises(ConversationError, match="message 1: tool message answers no call"):
         judge(masker, tokenizer, [{"role": "user", "content": "x"}, {"role": "tool", "content": "r"}])
 
 
 def test_resegmented_ids_are_named_with_both_sides_and_labels_still_judged(load_tokenizer_or_skip):
     tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
-    masker = maskers.per_message_masker(tokenizer, "<|im_end|>")
+    masker = reference.per_message_masker(tokenizer, "<|im_end|>")
     calls = [{"id": "call_0001", "type": "function", "function": {"name": "get_weather", "arguments": {"location": "x"}}}]
     messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": " ", "tool_calls": calls},
                 {"role": "tool", "tool_call_id": "call_0001", "name": "get_weather", "content": "sun"},
@@ -48,7 +49,7 @@ def test_text_that_differs_makes_labels_unjudgeable_but_truncation_is_judged(loa
     _, failures = judge(maskers.double_bos(tokenizer, "<|eot_id|>"), tokenizer, messages)
     if failures:  # this tokenizer's encode() adds no BOS: then there is nothing to find
         assert [f.key for f in failures] == ["input_ids_match_rendering[text differs]"]
-    correct = maskers.correct_masker(tokenizer, "<|eot_id|>")
+    correct = reference.correct_masker(tokenizer, "<|eot_id|>")
 
     def cut(messages, tools):
         out = correct(messages, tools)
@@ -60,7 +61,7 @@ def test_text_that_differs_makes_labels_unjudgeable_but_truncation_is_judged(loa
 
 def test_collator_padding_is_set_aside_and_the_labels_judged(load_tokenizer_or_skip):
     tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
-    correct = maskers.correct_masker(tokenizer, "<|im_end|>")
+    correct = reference.correct_masker(tokenizer, "<|im_end|>")
     pad = tokenizer.pad_token_id
     messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
 

@@ -12,6 +12,7 @@ from hypothesis import settings
 
 from harness.testing.masking_check import run_masking_check
 from harness.testing import planted as maskers
+from harness.testing import reference
 
 
 @pytest.fixture
@@ -25,10 +26,10 @@ def four_examples():
 
 def test_follows_the_active_hypothesis_settings(four_examples, load_tokenizer_or_skip, tmp_path):
     tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
-    report, message = run_masking_check(maskers.correct_masker(tokenizer, "<|im_end|>"), tokenizer,
+    report, message = run_masking_check(reference.correct_masker(tokenizer, "<|im_end|>"), tokenizer,
                                         replay_dir=tmp_path, label="t")
     assert message is None and 1 <= report.examples <= 4  # distinct conversations; not the default profile's
-    report, _ = run_masking_check(maskers.correct_masker(tokenizer, "<|im_end|>"), tokenizer, replay_dir=tmp_path,
+    report, _ = run_masking_check(reference.correct_masker(tokenizer, "<|im_end|>"), tokenizer, replay_dir=tmp_path,
                                   label="t", max_examples=6)
     assert 4 < report.examples <= 6  # an explicit number wins
 

@@ -23,9 +23,6 @@ from harness.adapters.trl.sft import sft_collated_batch, sft_loss_fn, sft_prompt
 from harness.adapters.trl.templates import qwen2_5_chat_template, training_chat_template, trl_template_name
 from harness.adapters.trl.training import run_grpo, run_sft
 
-# The name tests/learning/test_masks.py imports (the function was private to the single-file adapter).
-_break_tool_mask = break_tool_mask
-
 __all__ = [
     "MASK_MODES",
     "break_tool_mask",

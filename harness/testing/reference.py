@@ -1,0 +1,111 @@
+"""An independent correct masker, for testing checks of maskers (the harness's own tests, or yours).
+
+It finds each assistant turn by prefix rendering (``P_i`` = history with the generation prompt, ``F_i`` = history with
+the turn) and ends it at a stop string given by the caller, never through the oracle. It is correct only for templates
+that do not rewrite history. ``per_message_masker`` gives the same labels on ids tokenized piece by piece; the planted
+bugs (``harness.testing.planted``) are built on the same span helpers.
+"""
+
+from __future__ import annotations
+
+from harness.adapters.transformers import encode_with_offsets, render
+
+IGNORE = -100
+
+
+def turn_spans(tokenizer, messages, tools, stop: str, *, first_stop_in_text: bool = False):
+    spans = []
+    for i, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        prompt = render(tokenizer, messages[:i], tools, add_generation_prompt=True)
+        full = render(tokenizer, messages[: i + 1], tools)
+        start = len(prompt)
+        # The turn ends at the template's stop string after the content (the last one in F_i),
+        # or, for the planted bug, at the first stop string found after the turn starts.
+        end = (full.find(stop, start) if first_stop_in_text else full.rfind(stop)) + len(stop)
+        spans.append((i, start, end))
+    return spans
+
+
+def mask_of_spans(offsets, spans):
+    return [any(a < end and b > start for _, start, end in spans) and b > a for a, b in offsets]
+
+
+def correct_masker(tokenizer, stop: str):
+    def masker(messages, tools):
+        text = render(tokenizer, messages, tools)
+        ids, offsets = encode_with_offsets(tokenizer, text)
+        mask = mask_of_spans(offsets, turn_spans(tokenizer, messages, tools, stop))
+        return {"input_ids": ids, "labels": [t if m else IGNORE for t, m in zip(ids, mask)]}
+
+    return masker
+
+
+def correct_mask_masker(tokenizer, stop: str):
+    """The same, returning a 0/1 mask as a torch tensor (the other half of the contract)."""
+    import torch
+
+    inner = correct_masker(tokenizer, stop)
+
+    def masker(messages, tools):
+        out = inner(messages, tools)
+        return {
+            "input_ids": torch.tensor(out["input_ids"]),
+            "assistant_masks": torch.tensor([int(label != IGNORE) for label in out["labels"]]),
+        }
+
+    return masker
+
+
+def labels_of(ids, mask):
+    return {"input_ids": ids, "labels": [t if m else IGNORE for t, m in zip(ids, mask)]}
+
+
+def prefix_length(tokenizer, messages, tools, k) -> int | None:
+    """Length of the render of ``messages[:k]``; None where the template cannot render that prefix
+    (Llama 3.1 with tools refuses a conversation that has no user message yet)."""
+    if k == 0:
+        return 0
+    try:
+        return len(render(tokenizer, messages[:k], tools))
+    except Exception:
+        return None
+
+
+def role_spans(tokenizer, messages, tools, roles):
+    """Character spans of whole messages of the given roles (prefix renders; header included)."""
+    spans = []
+    for k, message in enumerate(messages):
+        if message["role"] in roles:
+            before, after = prefix_length(tokenizer, messages, tools, k), prefix_length(tokenizer, messages, tools, k + 1)
+            if before is not None and after is not None:
+                spans.append((k, before, after))
+    return spans
+
+
+def per_message_masker(tokenizer, stop: str):
+    """Correct labels on ids tokenized piece by piece (each message's rendering, and within an
+    assistant turn the header, the generated text and the glue on their own): the same text as
+    the rendering, another segmentation where tokens would merge across the cuts."""
+
+    def masker(messages, tools):
+        text = render(tokenizer, messages, tools)
+        spans = turn_spans(tokenizer, messages, tools, stop)
+        cuts = {0, len(text)}
+        for k in range(1, len(messages)):
+            cuts.add(prefix_length(tokenizer, messages, tools, k) or 0)
+        for _, a, b in spans:
+            cuts.update((a, b))
+        ids, labels = [], []
+        bounds = sorted(c for c in cuts if 0 <= c <= len(text))
+        for a, b in zip(bounds, bounds[1:]):
+            if a == b:
+                continue
+            piece = tokenizer(text[a:b], add_special_tokens=False)["input_ids"]
+            trained = any(x <= a and b <= y for _, x, y in spans)
+            ids += piece
+            labels += [t if trained else IGNORE for t in piece]
+        return {"input_ids": ids, "labels": labels}
+
+    return masker
