@@ -124,13 +124,12 @@ def _grpo(callback, mask_mode):
     from harness.adapters.trl import run_grpo
     from harness.learning.rewards import AnswerReward
     from harness.learning.setup import fresh_model, task_tokenizer
-    from harness.learning.tasks import TOOL, reset_tool_values
+    from harness.learning.tasks import TOOL
 
     tokenizer = task_tokenizer(TOOL)
     model = fresh_model(tokenizer, TINY, seed=0)
     _ScriptedToolPolicy(model, tokenizer)
-    reset_tool_values(0)
-    return run_grpo(model, tokenizer, TOOL.prompts(2, seed=0), [AnswerReward(gold_from_tool=True)], tools=TOOL.tools,
+    return run_grpo(model, tokenizer, TOOL.prompts(2, seed=0), [AnswerReward(gold_from_tool=True)], tools=TOOL.tools_for_run(0),
                     mask_mode=mask_mode, steps=1, prompts_per_step=2, num_generations=2, learning_rate=1e-3,
                     max_completion_length=24, seed=0, output_dir=tempfile.mkdtemp(prefix="harness-audit-"),
                     callbacks=[callback])

@@ -27,7 +27,7 @@ def _rollouts(tool_calling_model, mask_mode):
 
     model, tokenizer = tool_calling_model
     batch = grpo_rollout_batch(model, tokenizer, TOOL.prompts(4, seed=0), [AnswerReward(gold_from_tool=True)],
-                               tools=TOOL.tools, mask_mode=mask_mode, num_generations=4, max_completion_length=24)
+                               tools=TOOL.tools_for_run(0), mask_mode=mask_mode, num_generations=4, max_completion_length=24)
     rollouts = [
         {"completion_ids": c, "loss_mask": m, "sampled_mask": s}
         for c, m, s in zip(batch["completion_ids"], batch["loss_mask"], batch["sampled_mask"])

@@ -37,11 +37,11 @@ def test_shared_tokenizer_is_unchanged_by_the_tool_task():
 
 def test_lenient_tool_is_seeded_and_reward_copies_its_result():
     from harness.learning.rewards import AnswerReward
-    from harness.learning.tasks import get, reset_tool_values
+    from harness.learning.tasks import ToolValues
 
-    reset_tool_values(3)
+    get = ToolValues(3).get
     first = [get("x") for _ in range(5)]
-    reset_tool_values(3)
+    get = ToolValues(3).get
     assert [get("anything") for _ in range(5)] == first
     assert all(v in "0123456789" for v in first)
 

@@ -21,11 +21,6 @@ TASKS: dict[str, Task] = {"copy": COPY, "lookup": LOOKUP, "tool": TOOL}
 # change the tokenizer, hence the tiny models, of the existing tasks).
 TOKENIZER_CORPUS_TASKS = ("copy", "lookup")
 
-# ``TOOL``'s own ``get`` (``TOOL.tools``), and the restart of its value stream; a job's GRPO run takes a fresh
-# stream instead (``TOOL.tools_for_run(seed)``, the same values as ``reset_tool_values(seed)`` then ``get``).
-get = TOOL.values.get
-reset_tool_values = TOOL.values.reset
-
 
 def get_task(task: str | Task) -> Task:
     """``task`` itself, or the task registered under that name."""
@@ -45,8 +40,6 @@ __all__ = [
     "Task",
     "ToolTask",
     "ToolValues",
-    "get",
     "get_task",
     "lookup",
-    "reset_tool_values",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from harness.learning.tasks.base import Task, tool_call_conversation
 
@@ -29,15 +29,12 @@ _GET_DOC = """Get the current value of a key.
 
 
 class ToolValues:
-    """The value stream of one lenient ``get`` tool: a seeded ``random.Random`` that ``get`` draws a digit from."""
+    """The value stream of one lenient ``get`` tool: a ``random.Random`` seeded from ``seed`` that ``get`` draws a
+    digit from. Each GRPO run makes its own (``ToolTask.tools_for_run``); nothing is shared between runs."""
 
-    def __init__(self, seed: int | None = None):
-        self._rng = random.Random("tool-values" if seed is None else f"tool-values-{seed}")
+    def __init__(self, seed: int):
+        self._rng = random.Random(f"tool-values-{seed}")
         self.get = self._make_get()
-
-    def reset(self, seed: int) -> None:
-        """Restart the stream as ``ToolValues(seed)`` starts it."""
-        self._rng.seed(f"tool-values-{seed}")
 
     def _make_get(self) -> Callable[[str], str]:
         rng = self._rng
@@ -59,12 +56,10 @@ class ToolTask(Task):
     max_completion_length = 24
     answer_from_tool = True
     own_tokenizer_vocab = 1000
-    # the stream of ``tools`` (reset it with ``values.reset(seed)``); a GRPO run takes its own (``tools_for_run``)
-    values: ToolValues = field(default_factory=ToolValues, compare=False, repr=False)
-
     @property
     def tools(self) -> list[Callable]:
-        return [self.values.get]
+        """``get`` on the stream of seed 0 (what its schema is read from; a GRPO run takes ``tools_for_run(seed)``)."""
+        return self.tools_for_run(0)
 
     def tools_for_run(self, seed: int) -> list[Callable]:
         """A ``get`` with a fresh stream from ``seed``: a run's tool results depend on its seed alone."""
