@@ -1,4 +1,4 @@
-"""The torch thread count of the tests that train or run tiny models (tests/learning, tests/evaluation).
+"""The torch thread count of the tests that train or run tiny models (tests/learning, tests/evaluation, tests/test_audit.py).
 
 One thread by default, with or without pytest-xdist: tiny models gain nothing from intra-op threads, two xdist workers
 on two cores each spinning torch's default pool oversubscribe the machine (a training step ~10x slower), and a fixed

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.assets.data import GSM8K_TEST_FILE, HELLASWAG_FILE, find_data_file, missing_reason
-from tests.torch_threads import fixed_torch_threads  # noqa: F401  (autouse; shared with tests/learning)
+from tests.torch_threads import fixed_torch_threads  # noqa: F401  (autouse; shared with tests/learning and tests/test_audit.py)
 
 
 def _data_path_or_skip(name: str):

@@ -11,6 +11,7 @@ import tempfile
 import pytest
 
 from harness.learning.sizes import get_size
+from tests.torch_threads import fixed_torch_threads  # noqa: F401  (autouse: one torch thread, as in tests/learning)
 
 TINY = get_size("cpu").with_(hidden_size=32, layers=1, heads=4)
 
