@@ -43,17 +43,15 @@ requirements and per-token labels), ``judgement`` (``Oracle``), ``build`` (``bui
 
 from __future__ import annotations
 
-from harness.masking.conversation import REASONING_FIELDS
 from harness.masking.oracle.build import build_oracle
 from harness.masking.oracle.judgement import Oracle
 from harness.masking.oracle.locate import MessageStarts
 from harness.masking.oracle.render import twin_message
-from harness.masking.oracle.stops import _stop_strings, conversation_ending
+from harness.masking.oracle.stops import conversation_ending
 from harness.masking.oracle.types import Expect, Hazard, OracleError, TemplateRenderError, TurnSpan
 from harness.masking.policy import Policy
 
 __all__ = [
-    "REASONING_FIELDS",
     "Expect",
     "Hazard",
     "MessageStarts",
@@ -65,5 +63,4 @@ __all__ = [
     "build_oracle",
     "conversation_ending",
     "twin_message",
-    "_stop_strings",
 ]

@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.assets.tokenizers import KNOWN_HUB_IDS
-from harness.masking.oracle import Expect, OracleError, _stop_strings, build_oracle
+from harness.masking.oracle import Expect, OracleError, build_oracle
+from harness.masking.oracle.stops import _stop_strings
 from harness.strategies import conversations_for
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "w",
