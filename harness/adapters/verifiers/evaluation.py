@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.reports import JobResult
+
 PLUGIN_ID = "harness_exact_match_env"
 
 MATCH_MODES = ("exact", "answer_tag")
@@ -50,7 +52,9 @@ def register_plugin() -> str:
 
 
 @dataclass
-class VerifiersEvalResult:
+class VerifiersEvalResult(JobResult):
+    """A measurement (``passed`` is None): the mean exact-match reward over the rollouts, with the replies."""
+
     mean_reward: float
     num_rollouts: int
     num_errors: int
