@@ -36,7 +36,8 @@ class Masker(Protocol):
     """A training pipeline's data path for one conversation.
 
     ``masker(messages, tools)`` returns ``{"input_ids", "labels"}`` (unshifted, ``-100`` where not trained) or
-    ``{"input_ids", "assistant_masks" | "loss_mask" | "mask"}`` (1 where trained); lists or tensors.
+    ``{"input_ids", "assistant_masks" | "loss_mask" | "completion_mask" | "mask"}`` (1 where trained); lists or
+    tensors. A padded sequence adds its ``attention_mask``: 0 marks padding, dropped before judging.
     """
 
     def __call__(

@@ -71,7 +71,7 @@ def check_masker(
 ) -> Report:
     """Check ``masker`` on conversations generated for ``tokenizer``'s chat template.
 
-    masker(messages, tools) -> {"input_ids", "labels"} or {"input_ids", "assistant_masks"|"loss_mask"|"mask"}.
+    masker(messages, tools) -> {"input_ids", "labels"} or {"input_ids", "assistant_masks"|"loss_mask"|"completion_mask"|"mask"}; "attention_mask" marks padding.
     ``max_examples`` defaults to the active Hypothesis profile's. Each distinct failure class (a
     property and the kind of token involved: the assistant header, a tool result ...) is reported
     with its own shrunk conversation, written whole under ``replay_dir`` (default

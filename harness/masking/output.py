@@ -2,8 +2,10 @@
 
 A masker returns a mapping with ``input_ids`` (list of ints or a 1-D tensor/array) and either
 ``labels`` (same length, ``-100`` = not trained, unshifted: ``labels[i] == input_ids[i]`` where
-trained) or a 0/1 mask under ``assistant_masks``, ``loss_mask`` or ``mask``. Anything else is a
-``MaskerOutputError`` naming the key and the problem.
+trained) or a 0/1 mask under ``assistant_masks``, ``loss_mask``, ``completion_mask`` or ``mask``.
+A padded sequence comes with its ``attention_mask``: positions where it is 0 are padding, dropped
+before judging, and must not be trained. Anything else is a ``MaskerOutputError`` naming the key
+and the problem.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 IGNORE_INDEX = -100
-MASK_KEYS = ("assistant_masks", "loss_mask", "mask")
+MASK_KEYS = ("assistant_masks", "loss_mask", "completion_mask", "mask")
 
 
 class MaskerOutputError(ValueError):
@@ -50,6 +52,32 @@ def _as_int_list(value: Any, key: str) -> list[int]:
     return out
 
 
+def _without_padding(output: Mapping, result: MaskerOutput) -> MaskerOutput:
+    """Drop the positions ``attention_mask`` marks as padding (0); a trained padding position is an error."""
+    if output.get("attention_mask") is None:
+        return result
+    attention = _as_int_list(output["attention_mask"], "attention_mask")
+    if len(attention) != len(result.input_ids):
+        raise MaskerOutputError(f"attention_mask has {len(attention)} entries but input_ids has {len(result.input_ids)}")
+    bad = [(i, v) for i, v in enumerate(attention) if v not in (0, 1)]
+    if bad:
+        raise MaskerOutputError(f"attention_mask[{bad[0][0]}] is {bad[0][1]}: a mask holds only 0 and 1")
+    trained_padding = [i for i, (a, t) in enumerate(zip(attention, result.trained)) if a == 0 and t]
+    if trained_padding:
+        shown = ", ".join(f"{i} (id {result.input_ids[i]})" for i in trained_padding[:5])
+        raise MaskerOutputError(
+            f"{len(trained_padding)} padding position(s) (attention_mask 0) are trained: {shown}; "
+            "padding must be -100 in labels / 0 in the mask"
+        )
+    keep = [i for i, a in enumerate(attention) if a == 1]
+    return MaskerOutput(
+        [result.input_ids[i] for i in keep],
+        [result.trained[i] for i in keep],
+        None if result.labels is None else [result.labels[i] for i in keep],
+        result.source,
+    )
+
+
 def normalize_output(output: Any) -> MaskerOutput:
     if not isinstance(output, Mapping):
         raise MaskerOutputError(f"the masker must return a mapping with input_ids, got {type(output).__name__}")
@@ -63,7 +91,7 @@ def normalize_output(output: Any) -> MaskerOutput:
                 f"labels has {len(labels)} entries but input_ids has {len(input_ids)}: labels must be unshifted "
                 "and the same length (a causal-LM shift belongs in the loss, not in the labels)"
             )
-        return MaskerOutput(input_ids, [label != IGNORE_INDEX for label in labels], labels, "labels")
+        return _without_padding(output, MaskerOutput(input_ids, [label != IGNORE_INDEX for label in labels], labels, "labels"))
     for key in MASK_KEYS:
         if output.get(key) is not None:
             mask = _as_int_list(output[key], key)
@@ -72,7 +100,7 @@ def normalize_output(output: Any) -> MaskerOutput:
             bad = [(i, v) for i, v in enumerate(mask) if v not in (0, 1)]
             if bad:
                 raise MaskerOutputError(f"{key}[{bad[0][0]}] is {bad[0][1]}: a mask holds only 0 and 1")
-            return MaskerOutput(input_ids, [v == 1 for v in mask], None, key)
+            return _without_padding(output, MaskerOutput(input_ids, [v == 1 for v in mask], None, key))
     raise MaskerOutputError(
         f"the masker's result has neither labels nor a mask ({', '.join(MASK_KEYS)}); keys: {sorted(output)}"
     )
