@@ -51,7 +51,7 @@ def test_a_padded_correct_masker_passes_and_trained_padding_is_caught(load_token
     # Llama 3.1 has no pad token: padding with id 0 ("!") spells other text unless attention_mask is honoured.
     tokenizer = load_tokenizer_or_skip("llama-3.1-instruct")
     correct = reference.correct_masker(tokenizer, "<|eot_id|>")
-    assert check_masker(_padded(correct, 0), tokenizer, max_examples=5).passed
-    report = check_masker(_padded(correct, 0, train_padding=True), tokenizer, max_examples=5, max_rounds=1)
+    assert check_masker(_padded(correct, 0), tokenizer, max_examples=3).passed
+    report = check_masker(_padded(correct, 0, train_padding=True), tokenizer, max_examples=3, max_rounds=1)
     assert not report.passed
     assert "padding position(s) (attention_mask 0) are trained" in str(report)
