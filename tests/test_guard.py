@@ -14,11 +14,12 @@ from harness.guard.versions import VersionSet, VersionSetError
 
 def test_default_sets_file_ships_the_issue_sets():
     sets = versions.load_sets(versions.DEFAULT_SETS_FILE)
-    assert [s.name for s in sets] == ["current", "transformers-5.23", "trl-1.14.2", "floors"]
-    assert sets[0].pinned("trl") == "trl==1.16.0" and sets[0].pinned("transformers") == "transformers==5.24.0"
-    assert sets[1].pinned("transformers") == "transformers==5.23.0"
-    assert (sets[2].pinned("trl"), sets[2].pinned("transformers")) == ("trl==1.14.2", "transformers==5.20.2")
-    assert sets[3].pinned("tokenizers") == "tokenizers==0.22.*" and sets[3].pinned("trl") == "trl==1.10.0"
+    assert [s.name for s in sets] == ["installed", "latest", "transformers-5.23", "trl-1.14.2", "floors"]
+    assert sets[0].requirements == ()  # the running environment as installed: no pins to maintain
+    assert sets[1].requirements == ("trl", "transformers")  # the newest releases allowed
+    assert sets[2].pinned("transformers") == "transformers==5.23.0"
+    assert (sets[3].pinned("trl"), sets[3].pinned("transformers")) == ("trl==1.14.2", "transformers==5.20.2")
+    assert sets[4].pinned("trl") and sets[4].pinned("transformers") and sets[4].pinned("tokenizers")
 
 
 def test_toml_errors_are_named(tmp_path):

@@ -1,6 +1,7 @@
 """The upgrade guard: ``python -m harness guard`` runs the tests under other released library versions.
 
-For each version set (``versions``) it builds or reuses an isolated environment (``environments``, uv), runs
+For each version set (``versions``) it builds or reuses an environment over the running one (``environments``,
+uv; a set without requirements, or one that resolves to what is installed, is the running environment), runs
 ``pytest -m cpu`` there, optionally narrowed with ``-k`` (``results``), then prints the installed versions, a
 version-set x test table and the golden files' token rows that differ from the first set (``report``).
 """
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace, out=print) -> int:
     from harness.guard.environments import REPORTED_PACKAGES, build_environment
     from harness.guard.report import golden_differences, render_table, render_versions
     from harness.guard.results import parse_junit, run_pytest
+    from harness.guard.running import EnvironmentBuildError
     from harness.guard.versions import RENDERERS_NOTE, VersionSetError
 
     try:
@@ -62,17 +64,28 @@ def run(args: argparse.Namespace, out=print) -> int:
         return 2
     repo = args.repo.resolve()
     out(f"note: {RENDERERS_NOTE}.")
-    names, versions, outcomes, folders = [], {}, {}, {}
+    names, versions, outcomes, folders, identical = [], {}, {}, {}, {}
+    ran_installed = None  # the set that ran the running environment itself, if any
     for version_set in sets:
         try:
             env = build_environment(version_set, repo, args.cache_dir, log=out)
-        except VersionSetError as error:
+        except (VersionSetError, EnvironmentBuildError) as error:
             out(f"[{version_set.name}] cannot build: {error}")
             continue
+        resolved = " ".join(f"{p}=={env.versions.get(p)}" for p in ("trl", "transformers") if env.versions.get(p))
+        if env.identical and ran_installed is not None:
+            out(f"[{version_set.name}] resolved to {resolved}: identical to {ran_installed!r}, not run again")
+            identical[version_set.name] = ran_installed
+            versions[version_set.name] = env.versions
+            continue
+        out(f"[{version_set.name}] resolved to {resolved}" + (f" (installs {' '.join(env.installed)})"
+                                                              if env.installed else " (the running environment)"))
+        if env.identical:
+            ran_installed = version_set.name
         folder = (args.out / version_set.name).resolve()
         out(f"[{version_set.name}] pytest -m {args.marker}" + (f" -k {args.keyword!r}" if args.keyword else "") + " ...")
         code, junit = run_pytest(env.python, repo, folder, marker=args.marker, keyword=args.keyword,
-                                 extra=args.pytest_args, timeout=args.timeout)
+                                 extra=args.pytest_args, timeout=args.timeout, env=env.env)
         results = parse_junit(junit)
         if not results:
             out(f"[{version_set.name}] pytest exited {code} with no results: see {folder / 'pytest.log'}")
@@ -80,15 +93,20 @@ def run(args: argparse.Namespace, out=print) -> int:
         versions[version_set.name], outcomes[version_set.name], folders[version_set.name] = env.versions, results, folder
     if not names:
         return 2
-    out("\nversions installed:\n" + render_versions(names, versions, REPORTED_PACKAGES))
+    shown = list(versions)
+    header = {n: (f"{n} (= {identical[n]})" if n in identical else n) for n in shown}
+    out("\nversions installed:\n" + render_versions([header[n] for n in shown], {header[n]: versions[n] for n in shown},
+                                                     REPORTED_PACKAGES))
     out("\ntests (pass / FAIL / xfail / XPASS = a strict xfail now passes / skip / - = not collected):\n"
         + render_table(names, outcomes, changed_only=not args.all_rows))
+    for name, same in identical.items():
+        out(f"{name}: identical to {same} (same versions), not run again")
     baseline = names[0]
     for name in names[1:]:
         for file_name, diff in golden_differences(folders[baseline] / "golden", folders[name] / "golden"):
             rows = diff.splitlines()
             more = len(rows) - args.golden_rows
-            shown = "\n".join(rows[:args.golden_rows]) + (f"\n... {more} more line(s)" if more > 0 else "")
-            out(f"\ngolden {file_name}: {name} vs {baseline} (- {baseline}, + {name})\n{shown}")
+            shown_rows = "\n".join(rows[:args.golden_rows]) + (f"\n... {more} more line(s)" if more > 0 else "")
+            out(f"\ngolden {file_name}: {name} vs {baseline} (- {baseline}, + {name})\n{shown_rows}")
     changed = any(outcomes[n] != outcomes[baseline] for n in names[1:])
     return 1 if changed else 0
