@@ -104,3 +104,64 @@ def test_cli_refuses_an_unbuildable_set_before_building_anything(tmp_path):
                              "--cache-dir", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 2 and "pins renderers >= 0.1.12" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+def _args(tmp_path, *argv):
+    import argparse
+
+    from harness.guard import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args([*argv, "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")])
+
+
+def test_a_set_alone_is_compared_with_what_is_installed(tmp_path):
+    from harness.guard import chosen_sets
+
+    sets = chosen_sets(_args(tmp_path, "--set", "next: trl==9.0 transformers==9.1"))
+    assert sets == [VersionSet("installed", ()), VersionSet("next", ("trl==9.0", "transformers==9.1"))]
+
+
+def test_the_harness_runs_its_cpu_tier_a_host_repository_all_its_tests(tmp_path):
+    from pathlib import Path
+
+    from harness.guard import default_marker
+
+    assert default_marker(Path(__file__).resolve().parents[1]) == "cpu"
+    assert default_marker(tmp_path) is None
+    command = results.pytest_command(Path("py"), marker=None, keyword=None, junit=tmp_path / "j.xml", extra=[])
+    assert command[:3] == ["py", "-m", "pytest"] and "-m" not in command[3:]
+
+
+def test_a_set_resolving_to_the_installed_versions_is_reported_identical_and_not_run(tmp_path, monkeypatch):
+    import harness.guard as guard
+    from pathlib import Path
+
+    running = {"trl": "1.16.0", "transformers": "5.25.0"}
+    built = {"installed": environments.Environment("installed", Path(sys.executable), (), running),
+             "latest": environments.Environment("latest", Path(sys.executable), (), running),
+             "old": environments.Environment("old", Path("/envs/old/python"), ("transformers==5.23.0",),
+                                             {"trl": "1.16.0", "transformers": "5.23.0"}, Path("/envs/old"))}
+    ran = []
+
+    def fake_pytest(python, repo, folder, **kwargs):
+        ran.append(folder.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        outcome = "<failure message='x'/>" if folder.name == "old" else ""
+        (folder / "junit.xml").write_text(f"<testsuite><testcase classname='tests.t' name='a'>{outcome}</testcase>"
+                                          "</testsuite>")
+        return 0, folder / "junit.xml"
+
+    monkeypatch.setattr(environments, "build_environment", lambda s, *a, **k: built[s.name])
+    monkeypatch.setattr(results, "run_pytest", fake_pytest)
+    sets = tmp_path / "sets.toml"
+    sets.write_text('[[set]]\nname = "installed"\nrequirements = []\n[[set]]\nname = "latest"\nrequirements = '
+                    '["trl", "transformers"]\n[[set]]\nname = "old"\nrequirements = ["transformers==5.23.0"]\n')
+    lines = []
+    code = guard.run(_args(tmp_path, "--sets", str(sets)), out=lines.append)
+    text = "\n".join(lines)
+    assert ran == ["installed", "old"] and code == 1
+    assert "[latest] resolved to trl==1.16.0 transformers==5.25.0: identical to 'installed', not run again" in text
+    assert "[old] resolved to trl==1.16.0 transformers==5.23.0 (installs transformers==5.23.0)" in text
+    assert "latest (= installed)" in text and "tests/t.py::a  pass       FAIL" in text

@@ -13,6 +13,12 @@ import sys
 from pathlib import Path
 
 DEFAULT_OUT = Path("harness-reports") / "guard"
+INSTALLED = "installed"  # the set without requirements: the running environment as installed
+
+
+def default_marker(repo: Path) -> str | None:
+    """``cpu`` for the harness's own tests (its CI tier); a host repository's tests run unfiltered."""
+    return "cpu" if (Path(repo) / "harness" / "guard" / "default_sets.toml").is_file() else None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,10 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a version set: 'name: trl==1.14.2 transformers==5.20.2' (repeatable; name optional)")
     parser.add_argument("--only", action="append", default=[], metavar="NAME", help="run only these sets by name")
     parser.add_argument("-k", dest="keyword", help="pytest -k expression: run a subset of the tests")
-    parser.add_argument("-m", dest="marker", default="cpu", help="pytest -m expression (default: cpu)")
+    parser.add_argument("-m", dest="marker", default=None,
+                        help="pytest -m expression (default: cpu for the harness's own tests, none for another repo)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="where environments are cached")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="per-set pytest logs, JUnit XML, golden files")
-    parser.add_argument("--repo", type=Path, default=Path.cwd(), help="the repository whose tests run (default: .)")
+    parser.add_argument("--repo", type=Path, default=Path.cwd(),
+                        help="the repository whose tests run (default: .): the harness's or your own")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per set's pytest run")
     parser.add_argument("--all-rows", action="store_true", help="print every test, not only those that differ")
     parser.add_argument("--golden-rows", type=int, default=40, metavar="N",
@@ -37,11 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def chosen_sets(args: argparse.Namespace):
-    from harness.guard.versions import DEFAULT_SETS_FILE, VersionSetError, load_sets, parse_set_spec
+    from harness.guard.versions import DEFAULT_SETS_FILE, VersionSet, VersionSetError, load_sets, parse_set_spec
 
     sets = [parse_set_spec(spec) for spec in args.specs]
     if args.sets or not sets:
         sets = load_sets(args.sets or DEFAULT_SETS_FILE) + sets
+    elif INSTALLED not in {s.name for s in sets}:
+        sets = [VersionSet(INSTALLED, ()), *sets]  # --set alone: compared with what is installed
     if args.only:
         unknown = set(args.only) - {s.name for s in sets}
         if unknown:
@@ -63,6 +73,7 @@ def run(args: argparse.Namespace, out=print) -> int:
         print(f"guard: {error}", file=sys.stderr)
         return 2
     repo = args.repo.resolve()
+    marker = args.marker if args.marker is not None else default_marker(repo)
     out(f"note: {RENDERERS_NOTE}.")
     names, versions, outcomes, folders, identical = [], {}, {}, {}, {}
     ran_installed = None  # the set that ran the running environment itself, if any
@@ -83,8 +94,9 @@ def run(args: argparse.Namespace, out=print) -> int:
         if env.identical:
             ran_installed = version_set.name
         folder = (args.out / version_set.name).resolve()
-        out(f"[{version_set.name}] pytest -m {args.marker}" + (f" -k {args.keyword!r}" if args.keyword else "") + " ...")
-        code, junit = run_pytest(env.python, repo, folder, marker=args.marker, keyword=args.keyword,
+        out(f"[{version_set.name}] pytest in {repo}" + (f" -m {marker!r}" if marker else "")
+            + (f" -k {args.keyword!r}" if args.keyword else "") + " ...")
+        code, junit = run_pytest(env.python, repo, folder, marker=marker, keyword=args.keyword,
                                  extra=args.pytest_args, timeout=args.timeout, env=env.env)
         results = parse_junit(junit)
         if not results:
