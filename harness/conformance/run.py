@@ -97,8 +97,7 @@ def run_trainer(trainer: Trainer, templates: Sequence[str], *, examples: int, se
     command = [str(environment.python), "-m", "harness.conformance.runner", "--adapter", trainer.module,
                "-n", str(examples), "--seed", str(seed), "--replay-dir", str(out_dir / "replays" / trainer.label)]
     command += [arg for template in templates for arg in ("--template", template)]
-    pythonpath = os.pathsep.join(filter(None, [_HARNESS_ROOT, os.environ.get("PYTHONPATH")]))
-    env = environment.subprocess_env({**os.environ, "PYTHONPATH": pythonpath, "TOKENIZERS_PARALLELISM": "false"})
+    env = _runner_env(environment)
 
     def announce(line: str) -> None:
         try:
@@ -118,6 +117,34 @@ def run_trainer(trainer: Trainer, templates: Sequence[str], *, examples: int, se
     reason = (f"runner exited {code}" + (" (timed out)" if timeout and record.run_seconds >= timeout else "")
               + f" before this template; log {log_path}: {tail[-300:]}")
     return record, [cells.get(t) or CellResult(trainer.label, t, "error", reason=reason) for t in templates]
+
+
+def masker_outputs(trainer: Trainer, template: str, conversations: Sequence[dict], *, options: dict | None = None,
+                   cache_dir: Path | None = None, timeout: float | None = 600, log=print) -> list[dict]:
+    """The trainer's masker output (``{"input_ids", "labels"}``, or ``{"error"}`` where it raised) for each of
+    ``conversations`` (``{"messages", "tools"}``) on tokenizer ``template``, run in the trainer's environment.
+    Raises ``EnvironmentBuildError`` when the environment cannot be built, RuntimeError when the runner fails."""
+    import tempfile
+
+    from harness.conformance.runner import OUTPUT_PREFIX
+
+    environment = _environment(trainer, cache_dir, log)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "conversations.json"
+        path.write_text(json.dumps(list(conversations)), encoding="utf-8")
+        command = [str(environment.python), "-m", "harness.conformance.runner", "--adapter", trainer.module,
+                   "--template", template, "--conversations", str(path), "--options", json.dumps(options or {})]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=_runner_env(environment))
+    outputs = [json.loads(line[len(OUTPUT_PREFIX):]) for line in result.stdout.splitlines() if line.startswith(OUTPUT_PREFIX)]
+    if result.returncode or len(outputs) != len(conversations):
+        raise RuntimeError(f"{trainer.label} runner exited {result.returncode} with {len(outputs)} of "
+                           f"{len(conversations)} outputs:\n{(result.stdout + result.stderr)[-3000:]}")
+    return outputs
+
+
+def _runner_env(environment) -> dict:
+    pythonpath = os.pathsep.join(filter(None, [_HARNESS_ROOT, os.environ.get("PYTHONPATH")]))
+    return environment.subprocess_env({**os.environ, "PYTHONPATH": pythonpath, "TOKENIZERS_PARALLELISM": "false"})
 
 
 def run_conformance(trainers: Sequence[Trainer], templates: Sequence[str], *, examples: int = 50, seed: int = 0,

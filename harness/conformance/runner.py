@@ -4,12 +4,17 @@ For each template: the tokenizer (``harness.load_tokenizer``; ``missing`` when i
 ``not_applicable`` (``n/a``), its ``masker(tokenizer)``, then ``check_masker`` under the masker's own ``policy``;
 prints one ``CellResult`` line each (``results.PREFIX`` + JSON). Anything the adapter raises outside the masker is
 an ``error`` cell, not a crash of the whole run.
+
+With ``--conversations FILE`` (a JSON list of ``{"messages", "tools"}``) it runs the masker (built with
+``--options`` JSON) on each instead and prints ``OUTPUT_PREFIX`` + ``{"input_ids", "labels"}`` or ``{"error"}`` per
+conversation: what the trainer's tests judge with fixed conversations.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import time
 import traceback
 
@@ -48,6 +53,22 @@ def run_cell(adapter, template: str, *, examples: int, seed: int, replay_dir: st
                 replays=tuple(str(f.replay) for f in report.failures if getattr(f, "replay", None)), details=str(report))
 
 
+OUTPUT_PREFIX = "HARNESS-MASKER-OUTPUT "
+
+
+def print_outputs(adapter, template: str, conversations: list[dict], options: dict) -> None:
+    from harness.adapters.transformers import load_tokenizer
+
+    masker = adapter.masker(load_tokenizer(template), **options)
+    for conversation in conversations:
+        try:
+            out = masker(conversation["messages"], conversation.get("tools"))
+            line = {"input_ids": [int(i) for i in out["input_ids"]], "labels": [int(i) for i in out["labels"]]}
+        except Exception as error:  # reported per conversation: the test says what it expected
+            line = {"error": f"{type(error).__name__}: {error}"}
+        print(OUTPUT_PREFIX + json.dumps(line), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.conformance.runner", description=__doc__.split("\n")[0])
     parser.add_argument("--adapter", required=True, help="the adapter package, e.g. harness.adapters.axolotl")
@@ -55,8 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--examples", type=int, default=50, help="conversations per search round")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--replay-dir", help="where the failures' shrunk conversations are written")
+    parser.add_argument("--conversations", help="JSON file of conversations: print the masker's output for each")
+    parser.add_argument("--options", default="{}", help="JSON object of masker options (with --conversations)")
     args = parser.parse_args(argv)
     adapter = importlib.import_module(args.adapter)
+    if args.conversations:
+        with open(args.conversations, encoding="utf-8") as handle:
+            conversations = json.load(handle)
+        for template in args.template:
+            print_outputs(adapter, template, conversations, json.loads(args.options))
+        return 0
     for template in args.template:
         print(run_cell(adapter, template, examples=args.examples, seed=args.seed, replay_dir=args.replay_dir).line(),
               flush=True)

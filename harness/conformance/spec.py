@@ -7,8 +7,15 @@ trainer release from it, over the running environment's torch, and runs the adap
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+
+def _normalize(requirement: str) -> str:
+    """A requirement with its distribution name normalized (PEP 503: ``unsloth_zoo`` = ``unsloth-zoo``)."""
+    name, sep, rest = requirement.partition("==")
+    return re.sub(r"[-_.]+", "-", name).lower() + sep + rest
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,8 @@ class TrainerEnvironment:
         if isinstance(self.requirements, str) or not all(isinstance(r, str) and r.strip() for r in self.requirements):
             raise ValueError(f"TrainerEnvironment.requirements must be a tuple of requirement strings, "
                              f"got {self.requirements!r}")
-        if not any(r.replace(" ", "").startswith(f"{self.trainer}=={self.release}") for r in self.requirements):
+        pinned = f"{_normalize(self.trainer)}=={self.release}"
+        if not any(_normalize(r.replace(" ", "").split(";")[0]) == pinned for r in self.requirements):
             raise ValueError(f"{self.label}: requirements must pin the trainer itself ({self.label}), "
                              f"got {list(self.requirements)}")
         if self.python is not None and not (isinstance(self.python, str) and self.python.replace(".", "").isdigit()):
