@@ -1,0 +1,35 @@
+"""``python -m harness conformance``: arguments refused with a clear message before anything is built."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.cli import main
+from harness.conformance.trainers import TrainerSelectionError, default_templates, select_trainers
+
+
+def test_an_unknown_trainer_is_refused_naming_the_known_ones(capsys):
+    assert main(["conformance", "--trainer", "megatron"]) == 2
+    assert "no adapter for 'megatron'; known: ['axolotl'" in capsys.readouterr().err
+
+
+def test_a_release_no_adapter_runs_is_refused(capsys):
+    assert main(["conformance", "--trainer", "axolotl==0.20.0"]) == 2
+    assert "the adapter runs axolotl==0.21.0, not release 0.20.0" in capsys.readouterr().err
+
+
+def test_a_non_positive_example_count_is_refused(capsys):
+    assert main(["conformance", "-n", "0"]) == 2
+    assert "-n must be a positive number" in capsys.readouterr().err
+
+
+def test_trainers_are_selected_by_name_or_release():
+    assert [t.label for t in select_trainers(["axolotl", "openrlhf==0.11.2"])] == ["axolotl==0.21.0", "openrlhf==0.11.2"]
+    with pytest.raises(TrainerSelectionError, match="no adapter for 'nope'"):
+        select_trainers(["nope"])
+
+
+def test_the_default_templates_are_the_tokenizer_registry():
+    from harness.assets.tokenizers import KNOWN_HUB_IDS
+
+    assert set(KNOWN_HUB_IDS) <= set(default_templates())
