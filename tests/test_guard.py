@@ -19,7 +19,7 @@ def test_default_sets_file_ships_the_issue_sets():
     assert sets[1].requirements == ("trl", "transformers")  # the newest releases allowed
     assert sets[2].pinned("transformers") == "transformers==5.23.0"
     assert (sets[3].pinned("trl"), sets[3].pinned("transformers")) == ("trl==1.14.2", "transformers==5.20.2")
-    assert sets[4].pinned("trl") and sets[4].pinned("transformers") and sets[4].pinned("tokenizers")
+    assert sets[4].name == "floors" and sets[4].pinned("trl") and sets[4].pinned("transformers")
 
 
 def test_toml_errors_are_named(tmp_path):
@@ -165,3 +165,22 @@ def test_a_set_resolving_to_the_installed_versions_is_reported_identical_and_not
     assert "[latest] resolved to trl==1.16.0 transformers==5.25.0: identical to 'installed', not run again" in text
     assert "[old] resolved to trl==1.16.0 transformers==5.23.0 (installs transformers==5.23.0)" in text
     assert "latest (= installed)" in text and "tests/t.py::a  pass       FAIL" in text
+
+
+def test_the_floors_set_is_the_lowest_trl_and_transformers_pyproject_allows():
+    """The declared lower bounds are what the guard's ``floors`` set runs the suite with, so they stay true."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    bounds = {}
+    for requirement in pyproject["project"]["dependencies"]:
+        match = re.fullmatch(r"(trl|transformers)>=([0-9.]+)", requirement)
+        if match:
+            bounds[match.group(1)] = match.group(2)
+    floors = {s.name: s for s in versions.load_sets(versions.DEFAULT_SETS_FILE)}["floors"]
+    assert set(bounds) == {"trl", "transformers"}
+    for package, lowest in bounds.items():
+        pinned = floors.pinned(package).split("==")[1]
+        assert tuple(map(int, pinned.split("."))) == tuple(map(int, (lowest + ".0.0").split(".")[:3])), (package, pinned)

@@ -4,6 +4,7 @@ For each version set (``versions``) it builds or reuses an environment over the 
 uv; a set without requirements, or one that resolves to what is installed, is the running environment), runs
 ``pytest -m cpu`` there, optionally narrowed with ``-k`` (``results``), then prints the installed versions, a
 version-set x test table and the golden files' token rows that differ from the first set (``report``).
+Exit status: 0 all sets alike, 1 a set's outcomes differ from the first set's, 2 a set could not be built (or none).
 """
 
 from __future__ import annotations
@@ -75,13 +76,14 @@ def run(args: argparse.Namespace, out=print) -> int:
     repo = args.repo.resolve()
     marker = args.marker if args.marker is not None else default_marker(repo)
     out(f"note: {RENDERERS_NOTE}.")
-    names, versions, outcomes, folders, identical = [], {}, {}, {}, {}
+    names, versions, outcomes, folders, identical, unbuilt = [], {}, {}, {}, {}, []
     ran_installed = None  # the set that ran the running environment itself, if any
     for version_set in sets:
         try:
             env = build_environment(version_set, repo, args.cache_dir, log=out)
         except (VersionSetError, EnvironmentBuildError) as error:
             out(f"[{version_set.name}] cannot build: {error}")
+            unbuilt.append(version_set.name)
             continue
         resolved = " ".join(f"{p}=={env.versions.get(p)}" for p in ("trl", "transformers") if env.versions.get(p))
         if env.identical and ran_installed is not None:
@@ -120,5 +122,8 @@ def run(args: argparse.Namespace, out=print) -> int:
             more = len(rows) - args.golden_rows
             shown_rows = "\n".join(rows[:args.golden_rows]) + (f"\n... {more} more line(s)" if more > 0 else "")
             out(f"\ngolden {file_name}: {name} vs {baseline} (- {baseline}, + {name})\n{shown_rows}")
+    if unbuilt:
+        out(f"\nnot built (see above): {', '.join(unbuilt)}")
+        return 2
     changed = any(outcomes[n] != outcomes[baseline] for n in names[1:])
     return 1 if changed else 0

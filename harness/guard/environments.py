@@ -107,12 +107,16 @@ def resolve(requirements: Sequence[str], *, resolve_with: Sequence[str] = (), up
             python: str | None = None, env: Mapping[str, str] | None = None, work: Path) -> dict[str, str]:
     """``{name: version}``: ``requirements`` resolved with ``resolve_with`` (``uv pip compile``), preferring the
     running environment's versions except for ``upgrade`` (default: the packages ``requirements`` name), which get
-    the newest release allowed; torch is held at the running environment's version."""
+    the newest release allowed. ``requirements`` override what ``resolve_with`` says of the same packages (uv's
+    ``--override``), so a set may name versions below the project's floors; torch is held at the running
+    environment's version."""
     base = running_packages()
     work.mkdir(parents=True, exist_ok=True)
     (work / "requirements.in").write_text("\n".join([*resolve_with, *requirements]) + "\n")
     # torch held at the running version (its public part: ``2.13.0+cpu`` -> ``2.13.0``; only metadata is read)
-    (work / "overrides.txt").write_text("".join(f"{n}=={base[n].split('+')[0]}\n" for n in ("torch",) if n in base))
+    # and the packages ``requirements`` name at exactly what they say (a set may go below the harness's own floors)
+    overrides = [f"{n}=={base[n].split('+')[0]}" for n in ("torch",) if n in base] + [r.strip() for r in requirements]
+    (work / "overrides.txt").write_text("".join(f"{line}\n" for line in overrides))
     (work / "resolved.txt").write_text("".join(f"{n}=={v}\n" for n, v in sorted(base.items())))  # preferences
     upgrade = [requirement_name(r) for r in requirements] if upgrade is None else list(upgrade)
     command = [find_uv(), "pip", "compile", str(work / "requirements.in"), "-o", str(work / "resolved.txt"),

@@ -87,3 +87,21 @@ def test_built_from_a_virtualenv_it_sees_that_virtualenv(tmp_path, maker):
     seen = probe(built.stdout.strip())
     assert seen["venvonly"] == "1.0", "the environment does not see the virtualenv it was built from"
     assert seen["iniconfig"] == "99.0" and seen["shadow"] is True and seen["torch"]
+
+
+def test_a_set_overrides_the_projects_own_bounds_and_torch_stays(tmp_path, monkeypatch):
+    """A set below the project's floors resolves (uv --override), with torch held at the running version."""
+    seen = {}
+
+    def fake_run(command, log, env):
+        seen["command"] = command
+        seen["overrides"] = Path(command[command.index("--override") + 1]).read_text().split()
+        Path(command[command.index("-o") + 1]).write_text("transformers==5.23.0\ntrl==1.16.0\n")
+
+    monkeypatch.setattr(environments, "_run", fake_run)
+    resolved = environments.resolve(["transformers==5.23.0"], resolve_with=["transformers>=5.24", "trl>=1.14.2"],
+                                    work=tmp_path)
+    assert resolved == {"transformers": "5.23.0", "trl": "1.16.0"}
+    torch = importlib.metadata.version("torch").split("+")[0]
+    assert seen["overrides"] == [f"torch=={torch}", "transformers==5.23.0"]
+    assert seen["command"][seen["command"].index("--upgrade-package") + 1] == "transformers"
