@@ -12,6 +12,15 @@ import argparse
 from pathlib import Path
 
 DEFAULT_OUT = Path("harness-reports") / "conformance"
+README_START, README_END = "<!-- conformance-table -->", "<!-- /conformance-table -->"
+
+
+def replace_table(text: str, table: str) -> str:
+    """``text`` with the lines between its table markers replaced by ``table``; ValueError without the markers."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"no {README_START} ... {README_END} lines to put the table between")
+    return text[: start + len(README_START)] + "\n" + table.strip() + "\n" + text[end:]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         f"(default {DEFAULT_OUT})")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="where environments are cached")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per trainer's runner (default: none)")
+    parser.add_argument("--readme", type=Path, help="also write the markdown table into this file, between its "
+                        f"{README_START} and {README_END} lines")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,10 +58,22 @@ def run(args: argparse.Namespace) -> int:
     if not trainers:
         print("no trainer adapter to run", file=sys.stderr)
         return 2
+    if args.readme:
+        try:
+            replace_table(args.readme.read_text(encoding="utf-8"), "")
+        except (OSError, ValueError) as error:
+            print(f"--readme {args.readme}: {error}", file=sys.stderr)
+            return 2
     templates = list(dict.fromkeys(args.template)) or default_templates()
     result = run_conformance(trainers, templates, examples=args.examples, seed=args.seed, out_dir=args.out,
                              cache_dir=args.cache_dir, timeout=args.timeout, log=lambda line: print(line, flush=True))
     print()
     print(format_text(result.results))
     print(f"\nwritten: {args.out / 'conformance.json'}, {args.out / 'conformance.md'}")
+    if args.readme:
+        from harness.conformance.table import format_markdown
+
+        args.readme.write_text(replace_table(args.readme.read_text(encoding="utf-8"), format_markdown(result.results)),
+                               encoding="utf-8")
+        print(f"table written into {args.readme}")
     return 1 if any(r.status == "error" for r in result.results) else 0

@@ -33,3 +33,19 @@ def test_the_default_templates_are_the_tokenizer_registry():
     from harness.assets.tokenizers import KNOWN_HUB_IDS
 
     assert set(KNOWN_HUB_IDS) <= set(default_templates())
+
+
+def test_the_readme_table_is_replaced_between_its_markers():
+    from harness.conformance.cli import replace_table
+
+    text = "intro\n<!-- conformance-table -->\n| old |\n<!-- /conformance-table -->\nrest\n"
+    assert replace_table(text, "| new |\n") == "intro\n<!-- conformance-table -->\n| new |\n<!-- /conformance-table -->\nrest\n"
+    with pytest.raises(ValueError, match="no <!-- conformance-table --> ... <!-- /conformance-table --> lines"):
+        replace_table("no markers", "| new |")
+
+
+def test_a_readme_without_the_markers_is_refused_before_anything_runs(tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text("no table here\n")
+    assert main(["conformance", "--trainer", "axolotl", "--readme", str(readme)]) == 2
+    assert f"--readme {readme}: no <!-- conformance-table -->" in capsys.readouterr().err
