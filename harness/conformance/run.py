@@ -115,7 +115,7 @@ def run_trainer(trainer: Trainer, templates: Sequence[str], *, examples: int, se
         cells, code = {}, f"{code} ({error})"
     tail = " | ".join(line for line in output.strip().splitlines()[-3:] if not line.startswith("HARNESS-CONFORMANCE"))
     reason = (f"runner exited {code}" + (" (timed out)" if timeout and record.run_seconds >= timeout else "")
-              + f" before this template; log {log_path}: {tail[-300:]}")
+              + f" before this template (log {log_path})" + (f": {tail[-300:]}" if tail else ""))
     return record, [cells.get(t) or CellResult(trainer.label, t, "error", reason=reason) for t in templates]
 
 
