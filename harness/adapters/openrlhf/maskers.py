@@ -70,7 +70,7 @@ def masker(tokenizer, cfg: Mapping[str, Any] | None = None, **options: Any) -> C
     ``cfg``: ``--data.*`` settings (``max_len`` default 1 << 20 so nothing is truncated, ``input_template``,
     ``tokenizer_chat_template``). ``tools`` are not part of OpenRLHF's SFT rows: they are not passed on.
     """
-    unknown = sorted(set(options) | set(cfg or {}) - {"max_len", "input_template", "tokenizer_chat_template"})
+    unknown = sorted((set(options) | set(cfg or {})) - {"max_len", "input_template", "tokenizer_chat_template"})
     if unknown:
         raise TypeError(f"unknown OpenRLHF SFT option(s) {unknown}; known: max_len, input_template, "
                         "tokenizer_chat_template")
