@@ -70,6 +70,7 @@ def _run_runner(command: list[str], env: dict, log_path: Path, timeout: float | 
             handle.write(line)
             lines.append(line)
             if line.startswith("HARNESS-CONFORMANCE "):
+                handle.flush()  # the log is readable while the next template runs
                 on_result(line)
     code = process.wait()
     if timer:
