@@ -14,11 +14,11 @@ TRAIN_ON_WHAT = ("last_assistant_message", "all_assistant_messages")
 
 
 def policy_for(train_on_what: str) -> Policy:
-    """What skyrl documents for ``train_on_what``.
+    """What skyrl does by design for ``train_on_what``.
 
-    ``last_assistant_message`` (its default): the loss covers everything after the prompt rendered with the
-    generation prompt, i.e. the final assistant turn, its stop token and what the template writes after it (Qwen's
-    ``\\n``). ``all_assistant_messages`` (``get_response_ids_and_loss_mask_from_messages``, shared with its RL
+    ``last_assistant_message`` (its default, documented as "train only on the final assistant message"): the loss
+    covers everything after the prompt rendered with the generation prompt, i.e. the final assistant turn, its stop
+    token and what the template writes after it (Qwen's ``\\n``). ``all_assistant_messages`` (``get_response_ids_and_loss_mask_from_messages``, shared with its RL
     generator): every assistant turn up to and including its last EOS; the tokens after the EOS are masked.
     """
     if train_on_what == "last_assistant_message":
@@ -48,13 +48,12 @@ def masker(tokenizer, cfg: dict[str, Any] | None = None, **options: Any):
     ``loss_mask`` over the last ``num_actions`` tokens, as ``collate_sft_batch`` lays it out. A row skyrl skips
     (``None``: it does not end with an assistant turn) raises.
     """
-    sft_trainer = _import_sft_trainer()
-    from skyrl.train.config.sft_config import TrainOnWhat
-
     options = {**dict(cfg or {}), **options}
     train_on_what = str(options.pop("train_on_what", "last_assistant_message"))
     if train_on_what not in TRAIN_ON_WHAT:
         raise ValueError(f"skyrl masker: train_on_what must be one of {TRAIN_ON_WHAT}, got {train_on_what!r}")
+    sft_trainer = _import_sft_trainer()
+    from skyrl.train.config.sft_config import TrainOnWhat
 
     def run(messages, tools):
         example = {"messages": [dict(m) for m in messages], "tools": list(tools) if tools else None}

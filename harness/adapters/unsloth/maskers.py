@@ -30,12 +30,12 @@ def masker(tokenizer, cfg: dict[str, Any] | None = None, **options: Any):
     ``cfg``/``options``: ``instruction_part``/``response_part`` (default: neither, unsloth detects both from the
     template), ``force_match``, ``last_response_only``, ``mask_out_tokens``.
     """
-    from unsloth_zoo.dataset_utils import train_on_responses_only
-
     options = {**dict(cfg or {}), **options}
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise ValueError(f"unsloth masker: unknown options {unknown}; known: {list(OPTIONS)}")
+    from unsloth_zoo.dataset_utils import train_on_responses_only
+
     label = train_on_responses_only(None, tokenizer=tokenizer, return_function=True, **options)
 
     def run(messages, tools):

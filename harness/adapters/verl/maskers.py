@@ -9,8 +9,8 @@ from harness.masking.policy import Policy
 
 RELEASE = "0.9.1"
 
-# verl's documented behaviour (docs "Multi-turn SFT"; ``_process_single_message``): each assistant message is
-# rendered alone and every token after the generation prompt is trained, the stop token and whatever the template
+# verl's design (``_process_single_message``: "each assistant response should be trained"): each assistant message
+# is rendered alone and every token after the generation prompt is trained, the stop token and whatever the template
 # writes after it (Qwen's ``\n`` after ``<|im_end|>``) included.
 POLICY = Policy(turns="all", train_glue_after_stop=None)
 
