@@ -30,7 +30,9 @@ WITH_TOOLS = {
 LEADING_NEWLINES = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "\n\nHello"},
                                  {"role": "user", "content": "ok"}, {"role": "assistant", "content": "bye"}],
                     "tools": None}
-CONVERSATIONS = [PLAIN, WITH_TOOLS, LEADING_NEWLINES]
+NO_SYSTEM = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."},
+                          {"role": "user", "content": "Bye"}, {"role": "assistant", "content": "Bye."}], "tools": None}
+CONVERSATIONS = [PLAIN, WITH_TOOLS, LEADING_NEWLINES, NO_SYSTEM]
 _OUTPUTS: dict[str, list[dict]] = {}
 # SFTDataset.__getitem__ strips the text's trailing "\n" (Qwen's glue after the last <|im_end|>, never trained):
 # the ids stop one token before the rendering's end. Harmless; the harness reports it as a truncation.
@@ -77,3 +79,17 @@ def test_the_failures_are_the_ones_the_xfails_name(load_tokenizer_or_skip):
     assert _failures("qwen2.5-instruct", WITH_TOOLS, load_tokenizer_or_skip) == ["input_ids_match_rendering[text differs]"]
     assert _failures("qwen2.5-instruct", LEADING_NEWLINES, load_tokenizer_or_skip) == [
         "input_ids_match_rendering[truncated]", "no_label_outside_assistant_output[user]"]
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "OpenRLHF 0.11.2 SFTDataset.__getitem__ strips the text's trailing '\\n' and, when it does not end with the EOS, "
+    "appends ' ' + EOS: on Gemma-2 (EOS <eos>, turns end with <end_of_turn>) the ids end '<end_of_turn>' (107) "
+    "' ' (235248) '<eos>' (1) where the rendering ends '<end_of_turn>' '\\n' (108), and the space is trained"))
+def test_gemma_trains_only_what_its_template_renders(load_tokenizer_or_skip):
+    assert _failures("gemma-2-it", NO_SYSTEM, load_tokenizer_or_skip) == []
+
+
+def test_gemma_s_failure_is_the_appended_space(load_tokenizer_or_skip):
+    assert _failures("gemma-2-it", NO_SYSTEM, load_tokenizer_or_skip) == ["input_ids_match_rendering[text differs]"]
+    output = _OUTPUTS["gemma-2-it"][CONVERSATIONS.index(NO_SYSTEM)]
+    assert output["input_ids"][-3:] == [107, 235248, 1] and output["labels"][-3:] == [107, 235248, -100]
