@@ -46,3 +46,18 @@ def test_the_guard_builds_a_set_from_a_fresh_virtualenv(tmp_path):
     venv_site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip()
     assert os.path.realpath(venv_site) in overlay.read_text(), "the set's environment must see the virtualenv"
+
+
+@pytest.mark.slow
+def test_the_guard_runs_a_host_repositorys_tests(tmp_path):
+    """``--repo``: the example project's own tests (all of them: a host repository is not filtered by -m cpu)."""
+    result = subprocess.run([sys.executable, "-m", "harness", "guard", "--repo", REPO / "tests" / "example_project",
+                             "--only", "installed", "--all-rows", "--out", tmp_path], capture_output=True, text=True,
+                            cwd=REPO, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {line.split()[0]: line.split()[1] for line in result.stdout.splitlines() if "::" in line}
+    assert rows == {
+        "tests/example_project/test_my_masking.py::test_masker_that_forgets_the_end_of_turn": "FAIL",
+        "tests/example_project/test_my_masking.py::test_my_masker_trains_exactly_the_assistant_tokens": "pass",
+        "tests/example_project/test_my_masking.py::test_my_private_template": "skip",
+    }, result.stdout
