@@ -4,7 +4,8 @@ OpenRLHF's multi-turn convention (``SFTDataset.process_data``): each assistant m
 difference between the rendering of the messages up to it and the rendering of those before it with the
 generation prompt, so the response spans the assistant's content, its stop token and the glue the template writes
 after it (Qwen's ``\\n`` after ``<|im_end|>``): ``train_glue_after_stop`` is accepted either way. Every assistant
-turn is trained. ``loss_mask`` is shifted (position ``i`` weighs the prediction of token ``i + 1``); the masker
+turn is trained. The last response also holds what the template writes after the last message (Phi-3.5's closing
+``<|endoftext|>``, its EOS, which ``__getitem__`` makes sure ends the text): ``train_conversation_end`` either way. ``loss_mask`` is shifted (position ``i`` weighs the prediction of token ``i + 1``); the masker
 unshifts it into labels.
 
 The rows go through a plain-Python stand-in for ``datasets.Dataset`` (``map``/``filter``/column access), so that
@@ -24,8 +25,9 @@ TRAINER = "openrlhf==0.11.2"
 
 
 def policy_for(options: Mapping[str, Any]) -> Policy:
-    """The ``Policy`` for OpenRLHF's multi-turn SFT: every assistant turn, the glue after its stop token either way."""
-    return Policy(turns="all", train_glue_after_stop=None)
+    """The ``Policy`` for OpenRLHF's multi-turn SFT: every assistant turn; the glue after its stop token and the
+    conversation's closing text either way."""
+    return Policy(turns="all", train_glue_after_stop=None, train_conversation_end=None)
 
 
 def not_applicable(tokenizer) -> str | None:

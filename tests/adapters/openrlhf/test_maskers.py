@@ -9,8 +9,8 @@ from harness.adapters.openrlhf.maskers import _Rows
 from harness.masking.policy import Policy
 
 
-def test_every_assistant_turn_is_trained_and_the_glue_after_its_stop_either_way():
-    assert policy_for({}) == Policy(turns="all", train_glue_after_stop=None)
+def test_every_assistant_turn_is_trained_and_the_glue_and_conversation_end_either_way():
+    assert policy_for({}) == Policy(turns="all", train_glue_after_stop=None, train_conversation_end=None)
 
 
 def test_an_unknown_option_is_refused_before_openrlhf_is_imported():
