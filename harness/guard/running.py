@@ -38,6 +38,8 @@ def package_folders() -> list[str]:
     candidates += [paths["purelib"], paths["platlib"]]
     if site.ENABLE_USER_SITE and site.getusersitepackages() in sys.path:
         candidates.append(site.getusersitepackages())
+    # folders another .pth added (an environment built by the guard, run from inside another one)
+    candidates += [p for p in sys.path if p and os.path.basename(os.path.normpath(p)) in ("site-packages", "dist-packages")]
     found: list[str] = []
     for folder in candidates:
         folder = os.path.realpath(folder)

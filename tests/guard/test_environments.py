@@ -63,18 +63,26 @@ def test_torch_is_never_installed(tmp_path):
             environments.ensure_environment([requirement], name="x", no_deps=True, cache_dir=tmp_path)
 
 
-@pytest.mark.parametrize("maker", ["venv", "uv"])
+@pytest.mark.parametrize("maker", ["venv", "uv", "guard"])
 def test_built_from_a_virtualenv_it_sees_that_virtualenv(tmp_path, maker):
-    """The issue-17 bug: an environment built from a virtualenv saw the base interpreter's packages only."""
+    """The issue-17 bug: an environment built from a virtualenv saw the base interpreter's packages only. Also from
+    inside an environment the guard built (its packages reach it through a .pth file, not site.getsitepackages)."""
     outer = tmp_path / "outer"
-    if maker == "venv":
-        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(outer)], check=True)
+    venvonly = make_wheel(tmp_path, "venvonly", "1.0")
+    if maker == "guard":
+        outer_python = environments.ensure_environment([f"venvonly @ {venvonly.as_uri()}"], name="outer", no_deps=True,
+                                                       env=OFFLINE, cache_dir=tmp_path / "outer-cache",
+                                                       log=lambda line: None).python
     else:
-        subprocess.run([find_uv(), "venv", "--system-site-packages", "--python", sys.executable, "--no-project",
-                        str(outer)], check=True, capture_output=True)
-    outer_python = outer / "bin" / "python"
-    subprocess.run([find_uv(), "pip", "install", "--offline", "--python", str(outer_python),
-                    str(make_wheel(tmp_path, "venvonly", "1.0"))], check=True, capture_output=True)
+        if maker == "venv":
+            subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(outer)],
+                           check=True)
+        else:
+            subprocess.run([find_uv(), "venv", "--system-site-packages", "--python", sys.executable, "--no-project",
+                            str(outer)], check=True, capture_output=True)
+        outer_python = outer / "bin" / "python"
+        subprocess.run([find_uv(), "pip", "install", "--offline", "--python", str(outer_python), str(venvonly)],
+                       check=True, capture_output=True)
     wheel = make_wheel(tmp_path, "iniconfig", "99.0", "SHADOW = True\n")
     code = ("import sys, json; from pathlib import Path; from harness.guard.environments import ensure_environment\n"
             f"env = ensure_environment(['iniconfig @ {wheel.as_uri()}'], name='inner', no_deps=True, "
