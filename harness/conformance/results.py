@@ -23,7 +23,7 @@ class CellResult:
     template: str  # a tokenizer name: "qwen2.5-instruct"
     status: str  # pass | fail (failures name the classes) | n/a (reason) | error (reason) | missing (no tokenizer)
     failures: tuple[str, ...] = ()  # failure keys, e.g. "stop_token_trained[stop token]"
-    reason: str = ""  # n/a, error, missing: why
+    reason: str = ""  # n/a, error, missing: why; pass: what the check could not exercise ("" when everything)
     examples: int = 0  # conversations judged
     seconds: float = 0.0
     replays: tuple[str, ...] = ()  # replay files of the failures
@@ -41,7 +41,7 @@ class CellResult:
     def cell(self) -> str:
         """The table's text for this cell."""
         if self.status == "pass":
-            return "pass"
+            return f"pass ({self.reason})" if self.reason else "pass"
         if self.status == "fail":
             return ", ".join(self.failures)
         return f"{self.status}: {self.reason}"

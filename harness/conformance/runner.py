@@ -48,7 +48,9 @@ def run_cell(adapter, template: str, *, examples: int, seed: int, replay_dir: st
         where = f" ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})"
         return cell("error", reason=f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}{where}")
     if report.passed:
-        return cell("pass", examples=report.examples, details=str(report))
+        gaps = report.coverage.gaps  # a pass that exercised no tool results on a template that renders them says so
+        return cell("pass", examples=report.examples, details=str(report),
+                    reason=f"not exercised: {', '.join(gaps)}" if gaps else "")
     return cell("fail", failures=tuple(f.key for f in report.failures), examples=report.examples,
                 replays=tuple(str(f.replay) for f in report.failures if getattr(f, "replay", None)), details=str(report))
 

@@ -37,3 +37,9 @@ def test_a_line_that_is_not_json_names_its_line_number():
 def test_a_malformed_result_is_refused_saying_what_is_wrong(data, message):
     with pytest.raises(RunnerOutputError, match=message):
         CellResult.from_json(data)
+
+
+def test_a_pass_that_exercised_less_than_the_template_renders_says_so():
+    assert CellResult("a==1", "qwen3", "pass").cell == "pass"
+    assert CellResult("a==1", "qwen3", "pass", reason="not exercised: tool results").cell == (
+        "pass (not exercised: tool results)")
