@@ -37,7 +37,10 @@ PARALLEL_RESULTS = {"messages": [{"role": "user", "content": "Weather in Paris a
                                  {"role": "tool", "tool_call_id": "call_2", "name": "get_weather", "content": "rainy"},
                                  {"role": "assistant", "content": "Sunny, then rainy."}], "tools": TOOLS}
 
-CONVERSATIONS = [PLAIN, TOOL_CALL, PARALLEL_RESULTS]
+SHORT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}], "tools": None}
+EMPTY_ANSWER = {"messages": [{"role": "user", "content": "Say nothing."}, {"role": "assistant", "content": ""}],
+                "tools": None}
+CONVERSATIONS = [PLAIN, TOOL_CALL, PARALLEL_RESULTS, SHORT, EMPTY_ANSWER]
 MODES = ["last_assistant_message", "all_assistant_messages"]
 _OUTPUTS: dict[tuple, list[dict]] = {}
 
@@ -90,6 +93,25 @@ def test_parallel_tool_results_are_trained_as_rendered_in_all_turns_mode(load_to
     assert _failures("qwen2.5-instruct", PARALLEL_RESULTS, load_tokenizer_or_skip, "all_assistant_messages") == []
 
 
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "skyrl 0.4.0 _tokenize_chat_last_assistant (the default mode) trains the last len(full) - len(prompt) tokens, "
+    "taking the prompt rendered with the generation prompt for a prefix of the conversation; DeepSeek-R1-Distill's "
+    "generation prompt ends '<think>' 151648 '\\n' 198, which the rendered conversation does not hold, so the "
+    "answer's first two tokens 'Hello' 9707 ' there' 1052 are not trained (only '.' 13 and <｜end▁of▁sentence｜> "
+    "151643 are)"))
+def test_the_last_answer_is_fully_trained_on_deepseek_r1(load_tokenizer_or_skip):
+    assert _failures("deepseek-r1-distill-qwen-1.5b", SHORT, load_tokenizer_or_skip, "last_assistant_message") == []
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "skyrl 0.4.0 _tokenize_chat_last_assistant: on DeepSeek-R1-Distill an answer of at most two tokens leaves "
+    "len(full) - len(prompt) <= 0 and tokenize_chat_example returns None: the row is dropped, silently"))
+def test_an_empty_last_answer_is_kept_on_deepseek_r1(load_tokenizer_or_skip):
+    _failures("deepseek-r1-distill-qwen-1.5b", SHORT, load_tokenizer_or_skip, "last_assistant_message")
+    output = _OUTPUTS[("deepseek-r1-distill-qwen-1.5b", "last_assistant_message")][CONVERSATIONS.index(EMPTY_ANSWER)]
+    assert "error" not in output
+
+
 def test_the_failures_are_the_ones_the_xfails_name(load_tokenizer_or_skip):
     """The strict xfail above fails for its own reason, not another; the default mode renders the same conversation
     whole, so it is not affected."""
@@ -99,3 +121,9 @@ def test_the_failures_are_the_ones_the_xfails_name(load_tokenizer_or_skip):
     text = load_tokenizer_or_skip("qwen2.5-instruct").decode(output["input_ids"])
     assert text.count("<|im_start|>user\n<tool_response>") == 2
     assert _failures("qwen2.5-instruct", PARALLEL_RESULTS, load_tokenizer_or_skip, "last_assistant_message") == []
+    assert _failures("deepseek-r1-distill-qwen-1.5b", SHORT, load_tokenizer_or_skip, "last_assistant_message") == [
+        "assistant_turns_fully_trained[answer turn, part]"]
+    output = _OUTPUTS[("deepseek-r1-distill-qwen-1.5b", "last_assistant_message")][CONVERSATIONS.index(SHORT)]
+    assert [i for i, label in zip(output["input_ids"], output["labels"]) if label != -100] == [13, 151643]
+    empty = _OUTPUTS[("deepseek-r1-distill-qwen-1.5b", "last_assistant_message")][CONVERSATIONS.index(EMPTY_ANSWER)]
+    assert "returned None" in empty["error"]
