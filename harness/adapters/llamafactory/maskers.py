@@ -12,7 +12,8 @@ from harness.masking.policy import Policy
 RELEASE = "0.9.5"
 
 # The ``template:`` LlamaFactory's README ("Supported Models") names for each tokenizer the harness ships; any other
-# tokenizer gets ``template=None``, LlamaFactory's own fallback (it parses the tokenizer's chat template).
+# tokenizer (SmolLM3: none in 0.9.5) gets ``template=None``, LlamaFactory's own fallback (it parses the tokenizer's
+# chat template).
 TEMPLATES = {
     "qwen2.5-instruct": "qwen",
     "qwen3": "qwen3",
@@ -24,7 +25,6 @@ TEMPLATES = {
     "phi-3.5-mini-instruct": "phi",
     "gpt-oss-20b": "gpt_oss",
     "aya-expanse": "cohere",
-    "smollm3-3b": "smollm3",
 }
 
 # The dataset_info.json entry LlamaFactory's data/README documents for OpenAI-format ``messages`` with ``tools``.
