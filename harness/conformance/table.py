@@ -1,4 +1,8 @@
-"""The conformance table: trainers x templates, as plain text (the terminal) and markdown (the README)."""
+"""The conformance table: templates x trainers, as plain text (the terminal) and markdown (the README).
+
+The longer side runs down: one row per template when there are at least as many templates as trainers (the whole
+corpus), else one row per trainer (a few templates, every trainer), so the table stays narrow.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ from collections.abc import Sequence
 from harness.conformance.results import CellResult
 
 
-def _grid(results: Sequence[CellResult]) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
+def _axes(results: Sequence[CellResult]) -> tuple[str, list[str], list[str], dict[tuple[str, str], CellResult]]:
+    """(name of the row axis, row labels, column labels, {(row, column): result})."""
     trainers = list(dict.fromkeys(r.trainer for r in results))
     templates = list(dict.fromkeys(r.template for r in results))
-    cells = {(r.trainer, r.template): r.cell for r in results}
-    return trainers, templates, cells
+    if len(templates) >= len(trainers):
+        return "template", templates, trainers, {(r.template, r.trainer): r for r in results}
+    return "trainer", trainers, templates, {(r.trainer, r.template): r for r in results}
 
 
 def _cell_lines(result: CellResult | None, width: int) -> list[str]:
@@ -24,16 +30,14 @@ def _cell_lines(result: CellResult | None, width: int) -> list[str]:
     return textwrap.wrap(result.cell, width) or [result.cell]
 
 
-def format_text(results: Sequence[CellResult], *, width: int = 44) -> str:
-    """One row per template, one column per trainer; a failed cell lists its classes one per line."""
+def format_text(results: Sequence[CellResult], *, width: int = 56) -> str:
+    """The table for a terminal; a failed cell lists its classes one per line."""
     if not results:
         return "(no results)"
-    trainers = list(dict.fromkeys(r.trainer for r in results))
-    templates = list(dict.fromkeys(r.template for r in results))
-    by_cell = {(r.trainer, r.template): r for r in results}
-    rows = [[["template"], *([t] for t in trainers)]]
-    rows += [[[template], *(_cell_lines(by_cell.get((t, template)), width) for t in trainers)] for template in templates]
-    widths = [max(len(line) for row in rows for line in row[k]) for k in range(len(trainers) + 1)]
+    axis, row_labels, column_labels, by_cell = _axes(results)
+    rows = [[[axis], *([c] for c in column_labels)]]
+    rows += [[[row], *(_cell_lines(by_cell.get((row, c)), width) for c in column_labels)] for row in row_labels]
+    widths = [max(len(line) for row in rows for line in row[k]) for k in range(len(column_labels) + 1)]
     lines = []
     for number, row in enumerate(rows):
         for k in range(max(len(cell) for cell in row)):
@@ -49,8 +53,11 @@ def _escape(text: str) -> str:
 
 def format_markdown(results: Sequence[CellResult]) -> str:
     """The same table as GitHub markdown (cells whole, ``|`` escaped)."""
-    trainers, templates, cells = _grid(results)
-    lines = ["| template | " + " | ".join(trainers) + " |", "|---" * (len(trainers) + 1) + "|"]
-    for template in templates:
-        lines.append(f"| {template} | " + " | ".join(_escape(cells.get((t, template), "-")) for t in trainers) + " |")
+    if not results:
+        return "(no results)"
+    axis, row_labels, column_labels, by_cell = _axes(results)
+    lines = [f"| {axis} | " + " | ".join(column_labels) + " |", "|---" * (len(column_labels) + 1) + "|"]
+    for row in row_labels:
+        cells = (_escape(by_cell[(row, c)].cell) if (row, c) in by_cell else "-" for c in column_labels)
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -40,3 +40,10 @@ def test_markdown_keeps_cells_whole_and_escapes_pipes():
 
 def test_no_results_say_so():
     assert format_text([]) == "(no results)"
+
+
+def test_with_more_trainers_than_templates_the_trainers_run_down():
+    results = [CellResult(f"{name}==1", "qwen3", "pass") for name in ("axolotl", "verl", "skyrl")]
+    assert format_markdown(results).splitlines() == [
+        "| trainer | qwen3 |", "|---|---|", "| axolotl==1 | pass |", "| verl==1 | pass |", "| skyrl==1 | pass |"]
+    assert format_text(results).splitlines()[0].split() == ["trainer", "qwen3"]
