@@ -39,7 +39,9 @@ SYSTEM_AND_TOOLS = {"messages": [{"role": "system", "content": "Be brief."},
                                  {"role": "user", "content": "Weather in Paris?"},
                                  {"role": "assistant", "content": "Sunny."}], "tools": TOOLS}
 
-CONVERSATIONS = [PLAIN, TOOL_CALL, PARALLEL_RESULTS, SYSTEM_AND_TOOLS]
+SHORT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}], "tools": None}
+
+CONVERSATIONS = [PLAIN, TOOL_CALL, PARALLEL_RESULTS, SYSTEM_AND_TOOLS, SHORT]
 _OUTPUTS: dict[tuple, list[dict]] = {}
 
 
@@ -101,6 +103,16 @@ def test_llama_with_a_system_prompt_and_tools_is_trained_as_rendered_when_the_mi
     assert _failures("llama-3.1-instruct", SYSTEM_AND_TOOLS, load_tokenizer_or_skip, ignore_input_ids_mismatch=True) == []
 
 
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "verl 0.9.1 _process_single_message masks the first len(generation_prompt) tokens of each assistant message; "
+    "DeepSeek-R1-Distill's generation prompt is <｜Assistant｜> 151645, <think> 151648, '\\n' 198, but its template "
+    "writes no '<think>\\n' before an answer in the conversation, so the answer's first two tokens 'Hello' 9707 "
+    "' there' 1052 are not trained (an answer of two tokens or fewer trains nothing, not even "
+    "<｜end▁of▁sentence｜> 151643)"))
+def test_the_answer_is_fully_trained_on_deepseek_r1(load_tokenizer_or_skip):
+    assert _failures("deepseek-r1-distill-qwen-1.5b", SHORT, load_tokenizer_or_skip) == []
+
+
 NO_SYSTEM = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}], "tools": None}
 
 
@@ -134,6 +146,10 @@ def test_the_failures_are_the_ones_the_xfails_name(load_tokenizer_or_skip):
     llama = load_tokenizer_or_skip("llama-3.1-instruct")
     ids = _output("llama-3.1-instruct", SYSTEM_AND_TOOLS, ignore_input_ids_mismatch=True)["input_ids"]
     assert 128000 not in ids and "get_weather" not in llama.decode(ids)
+    assert _failures("deepseek-r1-distill-qwen-1.5b", SHORT, load_tokenizer_or_skip) == [
+        "assistant_turns_fully_trained[answer turn, part]"]
+    output = _output("deepseek-r1-distill-qwen-1.5b", SHORT)
+    assert [i for i, label in zip(output["input_ids"], output["labels"]) if label != -100] == [13, 151643]
     load_tokenizer_or_skip("gemma-3-it")
     with pytest.raises(AssertionError, match="Conversation roles must alternate"):
         _gemma_outputs()
