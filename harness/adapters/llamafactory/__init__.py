@@ -18,8 +18,9 @@ ENVIRONMENT = TrainerEnvironment(
     trainer="llamafactory",
     release="0.9.5",
     # LlamaFactory pins transformers <=5.6.0 (which wants tokenizers <=0.23.0, huggingface-hub <2, kernels <0.13) and
-    # checks datasets <=4.0.0, accelerate <=1.15, peft <=0.18.1 and trl <=0.24.0 at import; hparams import omegaconf. torchaudio
-    # (imported by mm_plugin, audio only) has no release for the running torch: see maskers._import_llamafactory.
+    # checks datasets <=4.0.0, accelerate <=1.15, peft <=0.18.1 and trl <=0.24.0 at import; hparams import omegaconf.
+    # torchaudio (imported by mm_plugin, audio only) has no release for the running torch: see
+    # maskers._import_llamafactory.
     requirements=("llamafactory==0.9.5", "transformers==5.6.0", "tokenizers==0.22.2", "huggingface-hub==1.33.0",
                   "kernels==0.12.3", "datasets==4.0.0", "accelerate==1.11.0", "peft==0.18.1", "trl==0.24.0",
                   "omegaconf==2.4.0"),

@@ -1,5 +1,5 @@
-"""LlamaFactory's SFT data path as a masker: ``OpenAIDatasetConverter`` → its template → ``SupervisedDatasetProcessor``.
-llamafactory is imported only here."""
+"""LlamaFactory's SFT data path as a masker: ``OpenAIDatasetConverter`` → its template →
+``SupervisedDatasetProcessor``. llamafactory is imported only here."""
 
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ def _import_llamafactory():
     from llamafactory.data.template import get_template_and_fix_tokenizer
     from llamafactory.hparams import DataArguments
 
-    return OpenAIDatasetConverter, DatasetAttr, SupervisedDatasetProcessor, get_template_and_fix_tokenizer, DataArguments
+    return (OpenAIDatasetConverter, DatasetAttr, SupervisedDatasetProcessor, get_template_and_fix_tokenizer,
+            DataArguments)
 
 
 _UNSET = object()

@@ -22,7 +22,8 @@ ENVIRONMENT = TrainerEnvironment(
     # which is left out: the wheel declares Python >= 3.12, so wheels are chosen for 3.12 and ray's compiled cp312
     # wheel cannot load on 3.11; the data path never calls ray (see _standins).
     requirements=("skyrl==0.4.0", "transformers==5.16.1", "huggingface-hub==1.33.0", "torchdata==0.11.0",
-                  "cloudpathlib==0.26.0", "jaxtyping==0.3.11", "omegaconf==2.4.0", "skyrl-gym==0.4.0", "pybase64==1.5.1"),
+                  "cloudpathlib==0.26.0", "jaxtyping==0.3.11", "omegaconf==2.4.0", "skyrl-gym==0.4.0",
+                  "pybase64==1.5.1"),
     python="3.12",
 )
 

@@ -1,6 +1,6 @@
-"""LlamaFactory 0.9.5's SFT data path (``OpenAIDatasetConverter`` → its template → ``SupervisedDatasetProcessor``) on
-fixed conversations, in its own environment (nightly tier). Each confirmed defect is a strict xfail naming its
-tokens; docs/findings/llamafactory-*.md has the upstream reports."""
+"""LlamaFactory 0.9.5's SFT data path (``OpenAIDatasetConverter`` → its template →
+``SupervisedDatasetProcessor``) on fixed conversations, in its own environment (nightly tier). Each confirmed defect
+is a strict xfail naming its tokens; docs/findings/llamafactory-*.md has the upstream reports."""
 
 from __future__ import annotations
 

@@ -37,7 +37,8 @@ PARALLEL_RESULTS = {"messages": [{"role": "user", "content": "Weather in Paris a
                                  {"role": "tool", "tool_call_id": "call_2", "name": "get_weather", "content": "rainy"},
                                  {"role": "assistant", "content": "Sunny, then rainy."}], "tools": TOOLS}
 
-SHORT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}], "tools": None}
+SHORT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}],
+         "tools": None}
 EMPTY_ANSWER = {"messages": [{"role": "user", "content": "Say nothing."}, {"role": "assistant", "content": ""}],
                 "tools": None}
 CONVERSATIONS = [PLAIN, TOOL_CALL, PARALLEL_RESULTS, SHORT, EMPTY_ANSWER]

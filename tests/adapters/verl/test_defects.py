@@ -39,7 +39,8 @@ SYSTEM_AND_TOOLS = {"messages": [{"role": "system", "content": "Be brief."},
                                  {"role": "user", "content": "Weather in Paris?"},
                                  {"role": "assistant", "content": "Sunny."}], "tools": TOOLS}
 
-SHORT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}], "tools": None}
+SHORT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}],
+         "tools": None}
 
 CONVERSATIONS = [PLAIN, TOOL_CALL, PARALLEL_RESULTS, SYSTEM_AND_TOOLS, SHORT]
 _OUTPUTS: dict[tuple, list[dict]] = {}
@@ -100,7 +101,8 @@ def test_llama_with_a_system_prompt_and_tools_can_be_trained(load_tokenizer_or_s
     "the user turn: the model is trained on a prompt without its tools"))
 def test_llama_with_a_system_prompt_and_tools_is_trained_as_rendered_when_the_mismatch_is_ignored(
         load_tokenizer_or_skip):
-    assert _failures("llama-3.1-instruct", SYSTEM_AND_TOOLS, load_tokenizer_or_skip, ignore_input_ids_mismatch=True) == []
+    assert _failures("llama-3.1-instruct", SYSTEM_AND_TOOLS, load_tokenizer_or_skip,
+                     ignore_input_ids_mismatch=True) == []
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
