@@ -54,8 +54,8 @@ def _environment(trainer: Trainer, cache_dir: Path | None, log):
 
     spec = trainer.environment
     return ensure_environment(spec.requirements, name=spec.label, no_deps=True, env=dict(spec.env), python=spec.python,
-                              report=("transformers", "tokenizers", spec.trainer), cache_dir=cache_dir or DEFAULT_CACHE_DIR,
-                              log=log)
+                              report=("transformers", "tokenizers", spec.trainer),
+                              cache_dir=cache_dir or DEFAULT_CACHE_DIR, log=log)
 
 
 def _run_runner(command: list[str], env: dict, log_path: Path, timeout: float | None, on_result) -> tuple[int, str]:
@@ -79,7 +79,8 @@ def _run_runner(command: list[str], env: dict, log_path: Path, timeout: float | 
 
 
 def run_trainer(trainer: Trainer, templates: Sequence[str], *, examples: int, seed: int, out_dir: Path,
-                cache_dir: Path | None = None, timeout: float | None = None, log=print) -> tuple[TrainerRun, list[CellResult]]:
+                cache_dir: Path | None = None, timeout: float | None = None,
+                log=print) -> tuple[TrainerRun, list[CellResult]]:
     """The cells of one trainer (every template), with how long its environment and its runner took."""
     from harness.guard.running import EnvironmentBuildError
 
@@ -136,7 +137,8 @@ def masker_outputs(trainer: Trainer, template: str, conversations: Sequence[dict
         command = [str(environment.python), "-m", "harness.conformance.runner", "--adapter", trainer.module,
                    "--template", template, "--conversations", str(path), "--options", json.dumps(options or {})]
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=_runner_env(environment))
-    outputs = [json.loads(line[len(OUTPUT_PREFIX):]) for line in result.stdout.splitlines() if line.startswith(OUTPUT_PREFIX)]
+    outputs = [json.loads(line[len(OUTPUT_PREFIX):]) for line in result.stdout.splitlines()
+               if line.startswith(OUTPUT_PREFIX)]
     if result.returncode or len(outputs) != len(conversations):
         raise RuntimeError(f"{trainer.label} runner exited {result.returncode} with {len(outputs)} of "
                            f"{len(conversations)} outputs:\n{(result.stdout + result.stderr)[-3000:]}")
@@ -149,7 +151,8 @@ def _runner_env(environment) -> dict:
 
 
 def run_conformance(trainers: Sequence[Trainer], templates: Sequence[str], *, examples: int = 50, seed: int = 0,
-                    out_dir: Path, cache_dir: Path | None = None, timeout: float | None = None, log=print) -> ConformanceRun:
+                    out_dir: Path, cache_dir: Path | None = None, timeout: float | None = None,
+                    log=print) -> ConformanceRun:
     """Every trainer x template; writes ``conformance.json`` and ``conformance.md`` under ``out_dir``."""
     run = ConformanceRun(examples=examples, seed=seed)
     for trainer in trainers:

@@ -46,13 +46,15 @@ def run_cell(adapter, template: str, *, examples: int, seed: int, replay_dir: st
     except Exception as error:  # the adapter or the trainer's set-up: one cell, with the reason
         last = traceback.extract_tb(error.__traceback__)[-1]
         where = f" ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})"
-        return cell("error", reason=f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}{where}")
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        return cell("error", reason=f"{type(error).__name__}: {first_line}{where}")
     if report.passed:
         gaps = report.coverage.gaps  # a pass that exercised no tool results on a template that renders them says so
         return cell("pass", examples=report.examples, details=str(report),
                     reason=f"not exercised: {', '.join(gaps)}" if gaps else "")
     return cell("fail", failures=tuple(f.key for f in report.failures), examples=report.examples,
-                replays=tuple(str(f.replay) for f in report.failures if getattr(f, "replay", None)), details=str(report))
+                replays=tuple(str(f.replay) for f in report.failures if getattr(f, "replay", None)),
+                details=str(report))
 
 
 OUTPUT_PREFIX = "HARNESS-MASKER-OUTPUT "

@@ -41,7 +41,8 @@ def format_text(results: Sequence[CellResult], *, width: int = 56) -> str:
     lines = []
     for number, row in enumerate(rows):
         for k in range(max(len(cell) for cell in row)):
-            lines.append("  ".join((cell[k] if k < len(cell) else "").ljust(w) for cell, w in zip(row, widths)).rstrip())
+            parts = ((cell[k] if k < len(cell) else "").ljust(w) for cell, w in zip(row, widths))
+            lines.append("  ".join(parts).rstrip())
         if number == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)

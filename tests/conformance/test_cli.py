@@ -24,7 +24,8 @@ def test_a_non_positive_example_count_is_refused(capsys):
 
 
 def test_trainers_are_selected_by_name_or_release():
-    assert [t.label for t in select_trainers(["axolotl", "openrlhf==0.11.2"])] == ["axolotl==0.21.0", "openrlhf==0.11.2"]
+    chosen = select_trainers(["axolotl", "openrlhf==0.11.2"])
+    assert [t.label for t in chosen] == ["axolotl==0.21.0", "openrlhf==0.11.2"]
     with pytest.raises(TrainerSelectionError, match="no adapter for 'nope'"):
         select_trainers(["nope"])
 
@@ -39,7 +40,8 @@ def test_the_readme_table_is_replaced_between_its_markers():
     from harness.conformance.cli import replace_table
 
     text = "intro\n<!-- conformance-table -->\n| old |\n<!-- /conformance-table -->\nrest\n"
-    assert replace_table(text, "| new |\n") == "intro\n<!-- conformance-table -->\n| new |\n<!-- /conformance-table -->\nrest\n"
+    assert replace_table(text, "| new |\n") == (
+        "intro\n<!-- conformance-table -->\n| new |\n<!-- /conformance-table -->\nrest\n")
     with pytest.raises(ValueError, match="no <!-- conformance-table --> ... <!-- /conformance-table --> lines"):
         replace_table("no markers", "| new |")
 

@@ -7,12 +7,13 @@ import pytest
 from harness.conformance.results import PREFIX, CellResult, RunnerOutputError, parse_lines
 
 FAILED = CellResult("axolotl==0.21.0", "qwen2.5-instruct", "fail",
-                    failures=("input_ids_match_rendering[text differs]", "stop_token_trained[stop token]"), examples=211)
+                    failures=("input_ids_match_rendering[text differs]", "stop_token_trained[stop token]"),
+                    examples=211)
 
 
 def test_result_lines_are_read_back_among_the_trainer_s_logging():
     na = CellResult("openrlhf==0.11.2", "aya-expanse", "n/a", reason="the chat_template is a dict")
-    output = "\n".join(["[2026-12-05] INFO axolotl: Using chat template", FAILED.line(), "WARNING something", na.line()])
+    output = "\n".join(["[2026-12-05] INFO axolotl: Using chat template", FAILED.line(), "WARNING x", na.line()])
     assert parse_lines(output) == [FAILED, na]
 
 

@@ -40,7 +40,8 @@ def test_an_environment_that_cannot_be_built_leaves_error_cells(monkeypatch, tmp
     monkeypatch.setattr(conformance_run, "_environment", refuse)
     trainer = Trainer("tests.conformance.reference_adapter", TrainerEnvironment("ghost", "1.0", ("ghost==1.0",)))
     _, cells = conformance_run.run_trainer(trainer, ["qwen3"], examples=2, seed=0, out_dir=tmp_path, log=lambda l: None)
-    assert [(c.status, c.reason) for c in cells] == [("error", "environment: command failed (1): uv pip install ghost==1.0")]
+    assert [(c.status, c.reason) for c in cells] == [
+        ("error", "environment: command failed (1): uv pip install ghost==1.0")]
 
 
 @pytest.mark.slow

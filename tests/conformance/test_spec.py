@@ -1,4 +1,5 @@
-"""``TrainerEnvironment``: what an adapter declares, validated where it is written; every adapter present declares one."""
+"""``TrainerEnvironment``: what an adapter declares, validated where it is written; every adapter present declares
+one."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ def test_a_valid_environment_has_its_label():
     (dict(trainer="", release="1.0", requirements=("x==1.0",)), "trainer must be a non-empty word"),
     (dict(trainer="x", release="1 0", requirements=("x==1 0",)), "release must be a non-empty word"),
     (dict(trainer="x", release="1.0", requirements="x==1.0"), "requirements must be a tuple of requirement strings"),
-    (dict(trainer="x", release="1.0", requirements=("transformers==5.20.1",)), r"must pin the trainer itself \(x==1.0\)"),
+    (dict(trainer="x", release="1.0", requirements=("transformers==5.20.1",)),
+     r"must pin the trainer itself \(x==1.0\)"),
     (dict(trainer="x", release="1.0", requirements=("x==1.1",)), r"must pin the trainer itself"),
     (dict(trainer="x", release="1.0", requirements=("x==1.0",), python="py3"), "must be a version like '3.12'"),
 ])

@@ -5,8 +5,8 @@ difference between the rendering of the messages up to it and the rendering of t
 generation prompt, so the response spans the assistant's content, its stop token and the glue the template writes
 after it (Qwen's ``\\n`` after ``<|im_end|>``): ``train_glue_after_stop`` is accepted either way. Every assistant
 turn is trained. The last response also holds what the template writes after the last message (Phi-3.5's closing
-``<|endoftext|>``, its EOS, which ``__getitem__`` makes sure ends the text): ``train_conversation_end`` either way. ``loss_mask`` is shifted (position ``i`` weighs the prediction of token ``i + 1``); the masker
-unshifts it into labels.
+``<|endoftext|>``, its EOS, which ``__getitem__`` makes sure ends the text): ``train_conversation_end`` either way.
+``loss_mask`` is shifted (position ``i`` weighs the prediction of token ``i + 1``); the masker unshifts it into labels.
 
 The rows go through a plain-Python stand-in for ``datasets.Dataset`` (``map``/``filter``/column access), so that
 Arrow's schema merging (``None`` for keys a message lacks, argument dicts unified across calls) does not alter the

@@ -85,7 +85,8 @@ def test_an_empty_assistant_turn_trains_its_stop_token(template, load_tokenizer_
 
 def test_the_failures_are_the_ones_the_xfails_name(load_tokenizer_or_skip):
     """The strict xfails above fail for their own reason, not another."""
-    assert _failures("qwen2.5-instruct", NULL_ARGUMENT, load_tokenizer_or_skip) == ["input_ids_match_rendering[text differs]"]
+    assert _failures("qwen2.5-instruct", NULL_ARGUMENT, load_tokenizer_or_skip) == [
+        "input_ids_match_rendering[text differs]"]
     assert sorted(_failures("qwen2.5-instruct", EMPTY_ANSWER, load_tokenizer_or_skip)) == [
         "some_token_trained", "stop_token_trained[stop token]"]
 
@@ -118,7 +119,8 @@ def test_the_template_specific_failures_are_the_ones_the_xfails_name(load_tokeni
     assert _failures("gpt-oss-20b", TOOL_CALL, load_tokenizer_or_skip) == ["masker_raised[RuntimeError]"]
     assert _OUTPUTS["gpt-oss-20b"][CONVERSATIONS.index(TOOL_CALL)]["error"] == (
         "TemplateError: Message has tool role, but there was no previous assistant message with a tool call!")
-    assert _failures("gpt-oss-20b", SHORT, load_tokenizer_or_skip) == ["assistant_turns_fully_trained[answer turn, part]"]
+    assert _failures("gpt-oss-20b", SHORT, load_tokenizer_or_skip) == [
+        "assistant_turns_fully_trained[answer turn, part]"]
     assert _failures("qwen3", SHORT, load_tokenizer_or_skip) == ["assistant_turns_fully_trained[answer turn, part]"]
 
 

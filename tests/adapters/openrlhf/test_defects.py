@@ -12,8 +12,9 @@ from tests.conformance.trainer_outputs import outputs_or_skip, replaying
 pytestmark = pytest.mark.slow
 
 TEMPLATES = ["qwen2.5-instruct", "llama-3.1-instruct"]
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city.",
-                                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+CITY = {"type": "object", "properties": {"city": {"type": "string"}}}
+TOOLS = [{"type": "function",
+          "function": {"name": "get_weather", "description": "Weather for a city.", "parameters": CITY}}]
 PLAIN = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
                       {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "Bye"},
                       {"role": "assistant", "content": "Bye."}], "tools": None}
@@ -86,7 +87,8 @@ def test_content_starting_with_newlines_keeps_the_next_turn_untrained(load_token
 
 def test_the_failures_are_the_ones_the_xfails_name(load_tokenizer_or_skip):
     """The strict xfails above fail for their own reason, not another."""
-    assert _failures("qwen2.5-instruct", WITH_TOOLS, load_tokenizer_or_skip) == ["input_ids_match_rendering[text differs]"]
+    assert _failures("qwen2.5-instruct", WITH_TOOLS, load_tokenizer_or_skip) == [
+        "input_ids_match_rendering[text differs]"]
     assert _failures("qwen2.5-instruct", LEADING_NEWLINES, load_tokenizer_or_skip) == [
         "input_ids_match_rendering[truncated]", "no_label_outside_assistant_output[user]"]
 
@@ -114,7 +116,8 @@ def test_phi_keeps_the_next_user_turn_untrained(load_tokenizer_or_skip):
 
 
 def test_phi_s_failure_is_the_next_user_header(load_tokenizer_or_skip):
-    assert _failures("phi-3.5-mini-instruct", NO_SYSTEM, load_tokenizer_or_skip) == ["no_label_outside_assistant_output[user]"]
+    assert _failures("phi-3.5-mini-instruct", NO_SYSTEM, load_tokenizer_or_skip) == [
+        "no_label_outside_assistant_output[user]"]
 
 
 def test_the_gpt_oss_tool_loop_row_is_dropped_and_nothing_else(load_tokenizer_or_skip):
