@@ -2,6 +2,7 @@
 
 ``report`` writes one self-contained HTML page of the conversation's tokens (harness/html_report.py);
 ``guard`` runs the tests under other released versions of trl/transformers (harness/guard/).
+``conformance`` runs each trainer's own masking under the contract (harness/conformance/).
 
 Prints one row per token of the rendered conversation with its role and whether the model
 generated it (✓ trained, ✗ not trained, ~ either), and, with ``--masker module:factory``, what a
@@ -85,7 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     from harness.guard import add_arguments
 
     add_arguments(guard)
+    conformance = commands.add_parser(
+        "conformance", help="each trainer's own masking (axolotl, openrlhf, ...) under the contract, one table",
+        description="Build (or reuse) one environment per trainer release and run check_masker on its data path for "
+        "each template; print a template x trainer table and write it as JSON and markdown.")
+    from harness.conformance.cli import add_arguments as add_conformance_arguments
+
+    add_conformance_arguments(conformance)
     args = parser.parse_args(argv)
+    if args.command == "conformance":
+        from harness.conformance.cli import run as run_conformance
+
+        return run_conformance(args)
     if args.command == "guard":
         from harness.guard import run
 
