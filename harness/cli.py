@@ -2,6 +2,7 @@
 
 ``report`` writes one self-contained HTML page of the conversation's tokens (harness/html_report.py);
 ``guard`` runs the tests under other released versions of trl/transformers (harness/guard/).
+``conformance`` runs each trainer's own masking under the contract (harness/conformance/).
 
 Prints one row per token of the rendered conversation with its role and whether the model
 generated it (✓ trained, ✗ not trained, ~ either), and, with ``--masker module:factory``, what a
@@ -12,57 +13,17 @@ bare list of messages.
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
 import sys
 
-
-def _load_conversation(path: str) -> tuple[list[dict], list[dict] | None, dict, dict]:
-    """(messages, tools, template_kwargs, policy fields) from a conversation or replay file."""
-    with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
-    if isinstance(data, list):
-        return data, None, {}, {}
-    if isinstance(data, dict) and "messages" in data:
-        return data["messages"], data.get("tools"), dict(data.get("template_kwargs") or {}), dict(data.get("policy") or {})
-    raise SystemExit(f"{path}: expected a list of messages or an object with 'messages'")
-
-
-def _valid_conversation(path: str) -> tuple[list[dict], list[dict] | None, dict, dict] | None:
-    """The file's conversation, or None after naming its first problem on stderr."""
-    from harness.masking.conversation import ConversationError, validate_conversation
-
-    loaded = _load_conversation(path)
-    try:
-        validate_conversation(loaded[0], loaded[1])
-    except ConversationError as error:
-        print(f"{path}: {error}", file=sys.stderr)
-        return None
-    return loaded
-
-
-def _tokenizer(args: argparse.Namespace):
-    from harness.adapters.transformers import load_tokenizer
-
-    tokenizer = load_tokenizer(args.tokenizer)
-    if getattr(args, "chat_template", None):
-        with open(args.chat_template, encoding="utf-8") as handle:
-            tokenizer.chat_template = handle.read()
-    return tokenizer
+from harness.cli_inputs import CliError, exits_cleanly, masker_from, read_conversation, tokenizer_named
 
 
 def _report(args: argparse.Namespace) -> int:
     from harness.html_report import write_report
 
-    loaded = _valid_conversation(args.conversation)
-    if loaded is None:
-        return 2
-    messages, tools, _, _ = loaded
-    tokenizer = _tokenizer(args)
-    maskers = []
-    for spec in args.masker or []:
-        module, _, factory = spec.partition(":")
-        maskers.append((spec, getattr(importlib.import_module(module), factory)(tokenizer)))
+    messages, tools, _, _ = read_conversation(args.conversation)
+    tokenizer = tokenizer_named(args.tokenizer, args.chat_template)
+    maskers = [(spec, masker_from(spec, tokenizer)) for spec in args.masker or []]
     output = args.output or (args.conversation.rsplit(".", 1)[0] + ".html")
     summary = write_report(output, tokenizer, messages, tools, maskers=maskers, turns=args.turns)
     print(f"{output}: {summary}")
@@ -74,20 +35,19 @@ def _inspect(args: argparse.Namespace) -> int:
     from harness.masking.oracle import build_oracle
     from harness.masking.policy import Policy
 
-    loaded = _valid_conversation(args.conversation)
-    if loaded is None:
-        return 2
-    messages, tools, template_kwargs, policy_fields = loaded
-    tokenizer = _tokenizer(args)
+    messages, tools, template_kwargs, policy_fields = read_conversation(args.conversation)
+    tokenizer = tokenizer_named(args.tokenizer, args.chat_template)
     policy = Policy(**{**policy_fields, **({"turns": args.turns} if args.turns else {})})
     color = sys.stdout.isatty() if args.color == "auto" else args.color == "always"
     if args.masker:
-        module, _, factory = args.masker.partition(":")
-        masker = getattr(importlib.import_module(module), factory)(tokenizer)
+        masker = masker_from(args.masker, tokenizer)
         oracle, failures = judge(masker, tokenizer, messages, tools, policy=policy, template_kwargs=template_kwargs)
-        from harness.masking.output import normalize_output
+        from harness.masking.output import MaskerOutputError, normalize_output
 
-        trained = normalize_output(masker(messages, tools)).trained
+        try:
+            trained = normalize_output(masker(messages, tools)).trained
+        except MaskerOutputError as error:
+            raise CliError(f"--masker {args.masker}: {error}") from None
         print(token_table(oracle, trained if len(trained) == len(oracle.input_ids) else None, color=color))
         for failure in failures:
             print(f"\n{failure}")
@@ -99,6 +59,7 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+@exits_cleanly  # bad input: one line naming the problem, status 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,7 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     from harness.guard import add_arguments
 
     add_arguments(guard)
+    conformance = commands.add_parser(
+        "conformance", help="each trainer's own masking (axolotl, openrlhf, ...) under the contract, one table",
+        description="Build (or reuse) one environment per trainer release and run check_masker on its data path for "
+        "each template; print a template x trainer table and write it as JSON and markdown.")
+    from harness.conformance.cli import add_arguments as add_conformance_arguments
+
+    add_conformance_arguments(conformance)
     args = parser.parse_args(argv)
+    if args.command == "conformance":
+        from harness.conformance.cli import run as run_conformance
+
+        return run_conformance(args)
     if args.command == "guard":
         from harness.guard import run
 

@@ -14,11 +14,12 @@ from harness.guard.versions import VersionSet, VersionSetError
 
 def test_default_sets_file_ships_the_issue_sets():
     sets = versions.load_sets(versions.DEFAULT_SETS_FILE)
-    assert [s.name for s in sets] == ["current", "transformers-5.23", "trl-1.14.2", "floors"]
-    assert sets[0].pinned("trl") == "trl==1.16.0" and sets[0].pinned("transformers") == "transformers==5.24.0"
-    assert sets[1].pinned("transformers") == "transformers==5.23.0"
-    assert (sets[2].pinned("trl"), sets[2].pinned("transformers")) == ("trl==1.14.2", "transformers==5.20.2")
-    assert sets[3].pinned("tokenizers") == "tokenizers==0.22.*" and sets[3].pinned("trl") == "trl==1.10.0"
+    assert [s.name for s in sets] == ["installed", "latest", "transformers-5.23", "trl-1.14.2", "floors"]
+    assert sets[0].requirements == ()  # the running environment as installed: no pins to maintain
+    assert sets[1].requirements == ("trl", "transformers")  # the newest releases allowed
+    assert sets[2].pinned("transformers") == "transformers==5.23.0"
+    assert (sets[3].pinned("trl"), sets[3].pinned("transformers")) == ("trl==1.14.2", "transformers==5.20.2")
+    assert sets[4].name == "floors" and sets[4].pinned("trl") and sets[4].pinned("transformers")
 
 
 def test_toml_errors_are_named(tmp_path):
@@ -103,3 +104,83 @@ def test_cli_refuses_an_unbuildable_set_before_building_anything(tmp_path):
                              "--cache-dir", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 2 and "pins renderers >= 0.1.12" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+def _args(tmp_path, *argv):
+    import argparse
+
+    from harness.guard import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args([*argv, "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")])
+
+
+def test_a_set_alone_is_compared_with_what_is_installed(tmp_path):
+    from harness.guard import chosen_sets
+
+    sets = chosen_sets(_args(tmp_path, "--set", "next: trl==9.0 transformers==9.1"))
+    assert sets == [VersionSet("installed", ()), VersionSet("next", ("trl==9.0", "transformers==9.1"))]
+
+
+def test_the_harness_runs_its_cpu_tier_a_host_repository_all_its_tests(tmp_path):
+    from pathlib import Path
+
+    from harness.guard import default_marker
+
+    assert default_marker(Path(__file__).resolve().parents[1]) == "cpu"
+    assert default_marker(tmp_path) is None
+    command = results.pytest_command(Path("py"), marker=None, keyword=None, junit=tmp_path / "j.xml", extra=[])
+    assert command[:3] == ["py", "-m", "pytest"] and "-m" not in command[3:]
+
+
+def test_a_set_resolving_to_the_installed_versions_is_reported_identical_and_not_run(tmp_path, monkeypatch):
+    import harness.guard as guard
+    from pathlib import Path
+
+    running = {"trl": "1.16.0", "transformers": "5.25.0"}
+    built = {"installed": environments.Environment("installed", Path(sys.executable), (), running),
+             "latest": environments.Environment("latest", Path(sys.executable), (), running),
+             "old": environments.Environment("old", Path("/envs/old/python"), ("transformers==5.23.0",),
+                                             {"trl": "1.16.0", "transformers": "5.23.0"}, Path("/envs/old"))}
+    ran = []
+
+    def fake_pytest(python, repo, folder, **kwargs):
+        ran.append(folder.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        outcome = "<failure message='x'/>" if folder.name == "old" else ""
+        (folder / "junit.xml").write_text(f"<testsuite><testcase classname='tests.t' name='a'>{outcome}</testcase>"
+                                          "</testsuite>")
+        return 0, folder / "junit.xml"
+
+    monkeypatch.setattr(environments, "build_environment", lambda s, *a, **k: built[s.name])
+    monkeypatch.setattr(results, "run_pytest", fake_pytest)
+    sets = tmp_path / "sets.toml"
+    sets.write_text('[[set]]\nname = "installed"\nrequirements = []\n[[set]]\nname = "latest"\nrequirements = '
+                    '["trl", "transformers"]\n[[set]]\nname = "old"\nrequirements = ["transformers==5.23.0"]\n')
+    lines = []
+    code = guard.run(_args(tmp_path, "--sets", str(sets)), out=lines.append)
+    text = "\n".join(lines)
+    assert ran == ["installed", "old"] and code == 1
+    assert "[latest] resolved to trl==1.16.0 transformers==5.25.0: identical to 'installed', not run again" in text
+    assert "[old] resolved to trl==1.16.0 transformers==5.23.0 (installs transformers==5.23.0)" in text
+    assert "latest (= installed)" in text and "tests/t.py::a  pass       FAIL" in text
+
+
+def test_the_floors_set_is_the_lowest_trl_and_transformers_pyproject_allows():
+    """The declared lower bounds are what the guard's ``floors`` set runs the suite with, so they stay true."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    bounds = {}
+    for requirement in pyproject["project"]["dependencies"]:
+        match = re.fullmatch(r"(trl|transformers)>=([0-9.]+)", requirement)
+        if match:
+            bounds[match.group(1)] = match.group(2)
+    floors = {s.name: s for s in versions.load_sets(versions.DEFAULT_SETS_FILE)}["floors"]
+    assert set(bounds) == {"trl", "transformers"}
+    for package, lowest in bounds.items():
+        pinned = floors.pinned(package).split("==")[1]
+        assert tuple(map(int, pinned.split("."))) == tuple(map(int, (lowest + ".0.0").split(".")[:3])), (package, pinned)

@@ -28,10 +28,19 @@ ADAPTERS = {
     "datasets": "adapters/trl",
     "verifiers": "adapters/verifiers",
     "renderers": "adapters/renderers",
+    # Trainers whose data path the conformance table runs, each in its own environment (harness/conformance/).
+    "axolotl": "adapters/axolotl",
+    "llamafactory": "adapters/llamafactory",
+    "openrlhf": "adapters/openrlhf",
+    "skyrl": "adapters/skyrl",
+    "unsloth": "adapters/unsloth",
+    "unsloth_zoo": "adapters/unsloth",
+    "verl": "adapters/verl",
 }
 
 # Libraries that ``import harness`` and ``import harness.pytest_plugin`` must leave unimported.
-HEAVY = ("torch", "transformers", "tokenizers", "trl", "datasets", "verifiers", "renderers")
+HEAVY = ("torch", "transformers", "tokenizers", "trl", "datasets", "verifiers", "renderers", "axolotl", "llamafactory",
+         "openrlhf", "skyrl", "unsloth", "unsloth_zoo", "verl")
 
 
 def _imported_modules(tree: ast.AST):
@@ -94,3 +103,17 @@ def test_importing_harness_imports_no_heavy_library(module):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": path}).stdout
     assert out.strip() == "[]", f"import {module} imported {out.strip()}"
+
+
+def test_importing_the_trainer_adapters_and_the_conformance_command_imports_no_heavy_library():
+    """``python -m harness conformance`` reads every adapter's ENVIRONMENT in the running environment, where the
+    trainers are not installed: the adapter packages must import none of them (nor torch) until a masker is built."""
+    from harness.conformance.trainers import ADAPTERS as TRAINER_ADAPTERS
+
+    present = [m for m in TRAINER_ADAPTERS.values() if (PACKAGE.parent / m.replace(".", "/") / "__init__.py").is_file()]
+    modules = ", ".join(["harness.conformance.cli", "harness.conformance.run", *present])
+    code = f"import sys, {modules}\nprint(sorted(name for name in {HEAVY!r} if name in sys.modules))"
+    path = os.pathsep.join([str(PACKAGE.parent), *filter(None, [os.environ.get("PYTHONPATH")])])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": path}).stdout
+    assert out.strip() == "[]", f"importing {modules} imported {out.strip()}"

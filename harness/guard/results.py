@@ -12,22 +12,25 @@ PASS, FAIL, XFAIL, XPASS, SKIP, ERROR, ABSENT = "pass", "FAIL", "xfail", "XPASS"
 GOLDEN_OUT_VAR = "HARNESS_GOLDEN_OUT"  # tests/test_golden.py also writes what it rendered here
 
 
-def pytest_command(python: Path, *, marker: str, keyword: str | None, junit: Path, extra: list[str]) -> list[str]:
-    command = [str(python), "-m", "pytest", "-m", marker, "-p", "no:xdist", "-p", "no:cacheprovider", "-q",
-               "-o", "junit_family=xunit2", f"--junitxml={junit}"]
+def pytest_command(python: Path, *, marker: str | None, keyword: str | None, junit: Path,
+                   extra: list[str]) -> list[str]:
+    command = [str(python), "-m", "pytest", *(["-m", marker] if marker else []), "-p", "no:xdist",
+               "-p", "no:cacheprovider", "-q", "-o", "junit_family=xunit2", f"--junitxml={junit}"]
     if keyword:
         command += ["-k", keyword]
     return command + list(extra)
 
 
-def run_pytest(python: Path, repo: Path, out_dir: Path, *, marker: str = "cpu", keyword: str | None = None,
-               extra: list[str] = (), timeout: float | None = None) -> tuple[int, Path]:
+def run_pytest(python: Path, repo: Path, out_dir: Path, *, marker: str | None = "cpu", keyword: str | None = None,
+               extra: list[str] = (), timeout: float | None = None,
+               env: dict[str, str] | None = None) -> tuple[int, Path]:
     """Run the repository's tests with ``python``; returns (exit code, junit path). Output goes to pytest.log."""
     out_dir.mkdir(parents=True, exist_ok=True)
     junit = out_dir / "junit.xml"
     if junit.exists():
         junit.unlink()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")])))
+    env = dict(os.environ, **(env or {}))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(repo), env.get("PYTHONPATH")]))
     env[GOLDEN_OUT_VAR] = str(out_dir / "golden")
     command = pytest_command(python, marker=marker, keyword=keyword, junit=junit, extra=list(extra))
     with open(out_dir / "pytest.log", "w", encoding="utf-8") as log:

@@ -62,9 +62,8 @@ def _release(version: str) -> tuple[int, ...]:
 
 
 def validate(version_set: VersionSet) -> VersionSet:
-    """Refuse what cannot be built: no requirements, torch other than the base wheel, renderers below the pin."""
-    if not version_set.requirements:
-        raise VersionSetError(f"set {version_set.name!r} has no requirements")
+    """Refuse what cannot be built: torch other than the base wheel, renderers below the pin. A set without
+    requirements is the running environment as installed (the baseline)."""
     for requirement in version_set.requirements:
         name = _name_of(requirement)
         if name in FIXED_PACKAGES and FIXED_PACKAGES[name] not in requirement:

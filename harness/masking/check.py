@@ -62,7 +62,7 @@ def check_masker(
     *,
     max_examples: int | None = None,
     seed: int = 0,
-    policy: Policy = Policy(),
+    policy: Policy | None = None,
     template_kwargs: Mapping[str, Any] | None = None,
     max_turns: int = 4,
     conversations=None,
@@ -78,6 +78,8 @@ def check_masker(
     ``$HARNESS_REPORT_DIR/replays``, else the temp folder) with the command that replays it.
     ``conversations`` overrides the strategy (a Hypothesis strategy of ``{"messages", "tools"}`` dicts).
     ``max_rounds`` bounds the searches for further classes (each round costs up to ``max_examples``).
+    ``policy`` defaults to the masker's own ``policy`` attribute (a trainer adapter's documented conventions,
+    ``harness.adapters.axolotl.masker(...)``), else ``Policy()``.
     """
     from hypothesis import settings
 
@@ -89,6 +91,8 @@ def check_masker(
         raise ValueError(f"max_examples must be a positive int, got {max_examples!r}")
     if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
         raise ValueError(f"max_rounds must be a positive int, got {max_rounds!r}")
+    if policy is None:
+        policy = getattr(masker, "policy", None) or Policy()
     if not isinstance(policy, Policy):
         raise TypeError(f"policy must be a harness.Policy, got {type(policy).__name__}")
     if getattr(tokenizer, "chat_template", None) is None:

@@ -35,7 +35,9 @@ def _as_int_list(value: Any, key: str) -> list[int]:
         value = value.tolist()
     if not isinstance(value, (list, tuple)):
         raise MaskerOutputError(f"{key} must be a list of ints or a 1-D tensor, got {type(value).__name__}")
-    if len(value) == 1 and isinstance(value[0], (list, tuple)):
+    if value and isinstance(value[0], (list, tuple)):
+        if len(value) > 1:
+            raise MaskerOutputError(f"{key} is a batch of {len(value)} sequences; return one")
         value = value[0]  # a batch of one ([1, n], as return_tensors="pt" gives) is unambiguous
     out = []
     for position, item in enumerate(value):

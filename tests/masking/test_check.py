@@ -112,7 +112,8 @@ def test_masker_that_raises_is_a_failure(load_tokenizer_or_skip):
         ({"input_ids": [1, 2], "labels": [1]}, "same length"),
         ({"input_ids": [1, 2]}, "neither labels nor a mask"),
         ({"input_ids": [1, 2], "loss_mask": [0, 2]}, "only 0 and 1"),
-        ({"input_ids": [[1, 2], [3, 4]], "labels": [1, 2]}, "not an int"),
+        ({"input_ids": [[1, 2], [3, 4]], "labels": [1, 2]}, r"^input_ids is a batch of 2 sequences; return one$"),
+        ({"input_ids": [1, 2], "labels": [[1, 2], [3, 4], [5, 6]]}, r"^labels is a batch of 3 sequences; return one$"),
         ({"input_ids": [1, 2], "labels": [1.5, 2]}, "not an int"),
     ],
 )

@@ -1,0 +1,28 @@
+"""OpenRLHF's multi-turn SFT data path as a masker for ``harness.check_masker``. No other harness module imports
+openrlhf, and this package imports it only inside ``masker`` (in the environment ``ENVIRONMENT`` describes).
+
+``masker(tokenizer, cfg=None, **options)`` runs ``openrlhf.datasets.SFTDataset(..., multiturn=True)`` (what
+``openrlhf.cli.train_sft --data.multiturn --data.apply_chat_template`` builds) on one conversation and reads back
+``__getitem__``'s ``input_ids`` and ``loss_mask``; its ``policy`` spells OpenRLHF's conventions, so only its
+defects fail::
+
+    masking_check(harness.adapters.openrlhf.masker(tokenizer), tokenizer)
+"""
+
+from __future__ import annotations
+
+from harness.adapters.openrlhf.maskers import masker, not_applicable, policy_for
+from harness.conformance.spec import TrainerEnvironment
+
+ENVIRONMENT = TrainerEnvironment(
+    trainer="openrlhf",
+    release="0.11.2",
+    # openrlhf pins transformers==5.15.0, which refuses tokenizers > 0.23.0 and huggingface-hub >= 2 at import;
+    # the data path imports pylatexenc (openrlhf.utils) beyond the harness's environment. The wheel is tagged
+    # cp312 but is pure Python; it runs on 3.11.
+    requirements=("openrlhf==0.11.2", "transformers==5.15.0", "tokenizers==0.22.2", "huggingface-hub==1.33.0",
+                  "pylatexenc==2.11"),
+    python="3.12",
+)
+
+__all__ = ["ENVIRONMENT", "masker", "not_applicable", "policy_for"]

@@ -1,0 +1,79 @@
+"""``python -m harness conformance``: each trainer's own masking under the contract, one table.
+
+Builds (or reuses) one cached environment per trainer release, runs ``check_masker`` on the trainer's own data
+path for each template (under the trainer's documented conventions, the adapter's ``policy``) and prints a
+template x trainer table: ``pass``, the failure classes, or ``n/a: reason`` where the trainer cannot render the
+template; writes it as ``conformance.json`` and ``conformance.md`` under ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_OUT = Path("harness-reports") / "conformance"
+README_START, README_END = "<!-- conformance-table -->", "<!-- /conformance-table -->"
+
+
+def replace_table(text: str, table: str) -> str:
+    """``text`` with the lines between its table markers replaced by ``table``; ValueError without the markers."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"no {README_START} ... {README_END} lines to put the table between")
+    return text[: start + len(README_START)] + "\n" + table.strip() + "\n" + text[end:]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from harness.guard.environments import DEFAULT_CACHE_DIR
+
+    parser.add_argument("--trainer", action="append", default=[], metavar="NAME[==RELEASE]",
+                        help="a trainer adapter, e.g. axolotl==0.21.0 (repeatable; default: every adapter)")
+    parser.add_argument("--template", action="append", default=[], metavar="NAME",
+                        help="a tokenizer name (repeatable; default: every tokenizer the harness knows or finds)")
+    parser.add_argument("-n", "--examples", type=int, default=50, help="conversations per search round (default 50)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where the table, logs and replays go "
+                        f"(default {DEFAULT_OUT})")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="where environments are cached")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per trainer's runner (default: none)")
+    parser.add_argument("--readme", type=Path, help="also write the markdown table into this file, between its "
+                        f"{README_START} and {README_END} lines")
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from harness.conformance.run import run_conformance
+    from harness.conformance.table import format_text
+    from harness.conformance.trainers import TrainerSelectionError, default_templates, select_trainers
+
+    if args.examples < 1:
+        print(f"-n must be a positive number of conversations, got {args.examples}", file=sys.stderr)
+        return 2
+    try:
+        trainers = select_trainers(args.trainer)
+    except TrainerSelectionError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if not trainers:
+        print("no trainer adapter to run", file=sys.stderr)
+        return 2
+    if args.readme:
+        try:
+            replace_table(args.readme.read_text(encoding="utf-8"), "")
+        except (OSError, ValueError) as error:
+            print(f"--readme {args.readme}: {error}", file=sys.stderr)
+            return 2
+    templates = list(dict.fromkeys(args.template)) or default_templates()
+    result = run_conformance(trainers, templates, examples=args.examples, seed=args.seed, out_dir=args.out,
+                             cache_dir=args.cache_dir, timeout=args.timeout, log=lambda line: print(line, flush=True))
+    print()
+    print(format_text(result.results))
+    print(f"\nwritten: {args.out / 'conformance.json'}, {args.out / 'conformance.md'}")
+    if args.readme:
+        from harness.conformance.table import format_markdown
+
+        args.readme.write_text(replace_table(args.readme.read_text(encoding="utf-8"), format_markdown(result.results)),
+                               encoding="utf-8")
+        print(f"table written into {args.readme}")
+    return 1 if any(r.status == "error" for r in result.results) else 0

@@ -1,0 +1,77 @@
+"""The trainer adapters the conformance table covers, and how ``--trainer`` selects them.
+
+Each entry names an adapter package (``harness/adapters/<trainer>/``) whose ``ENVIRONMENT`` says which release it
+runs; importing it imports nothing of the trainer. An adapter that is not there (yet) is left out with a reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from harness.conformance.spec import TrainerEnvironment
+
+ADAPTERS: dict[str, str] = {
+    "axolotl": "harness.adapters.axolotl",
+    "llamafactory": "harness.adapters.llamafactory",
+    "openrlhf": "harness.adapters.openrlhf",
+    "skyrl": "harness.adapters.skyrl",
+    "unsloth": "harness.adapters.unsloth",
+    "verl": "harness.adapters.verl",
+}
+
+
+class TrainerSelectionError(ValueError):
+    """A --trainer that names no adapter, or a release no adapter runs."""
+
+
+@dataclass(frozen=True)
+class Trainer:
+    module: str  # the adapter package
+    environment: TrainerEnvironment
+
+    @property
+    def label(self) -> str:
+        return self.environment.label
+
+
+def load_trainer(name: str) -> Trainer | str:
+    """The adapter of trainer ``name``, or the reason it cannot be loaded."""
+    module = ADAPTERS[name]
+    try:
+        adapter = importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name and module.startswith(error.name):
+            return f"no adapter {module}"
+        raise
+    environment = getattr(adapter, "ENVIRONMENT", None)
+    if not isinstance(environment, TrainerEnvironment):
+        return f"{module}.ENVIRONMENT is not a TrainerEnvironment"
+    return Trainer(module, environment)
+
+
+def select_trainers(specs: list[str] | None, *, log=print) -> list[Trainer]:
+    """The trainers ``specs`` name (``axolotl`` or ``axolotl==0.21.0``), default every adapter present."""
+    chosen = []
+    for spec in specs or list(ADAPTERS):
+        name, _, release = spec.partition("==")
+        name = name.strip().lower()
+        if name not in ADAPTERS:
+            raise TrainerSelectionError(f"--trainer {spec!r}: no adapter for {name!r}; known: {sorted(ADAPTERS)}")
+        trainer = load_trainer(name)
+        if isinstance(trainer, str):
+            if specs:
+                raise TrainerSelectionError(f"--trainer {spec!r}: {trainer}")
+            log(f"[{name}] left out: {trainer}")
+            continue
+        if release and release.strip() != trainer.environment.release:
+            raise TrainerSelectionError(f"--trainer {spec!r}: the adapter runs {trainer.label}, not release {release}")
+        chosen.append(trainer)
+    return chosen
+
+
+def default_templates() -> list[str]:
+    """Every tokenizer name the harness knows (its registry) or finds (the tokenizer folders)."""
+    from harness.assets.tokenizers import KNOWN_HUB_IDS, available_tokenizers
+
+    return sorted(set(KNOWN_HUB_IDS) | set(available_tokenizers()))

@@ -1,0 +1,157 @@
+"""verl 0.9.1's multi-turn SFT data path (``MultiTurnSFTDataset.__getitem__``) on fixed conversations, in its own
+environment (nightly tier: the environment is built once, cached). Each confirmed defect is a strict xfail naming its
+tokens; docs/findings/verl-*.md has the upstream reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.masking.check import judge
+from tests.conformance.trainer_outputs import outputs_or_skip, replaying
+
+pytestmark = pytest.mark.slow
+
+TEMPLATES = ["qwen2.5-instruct", "llama-3.1-instruct"]
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city.",
+                                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                                                          "required": ["city"]}}}]
+
+
+def _call(number: int, city: str) -> dict:
+    return {"id": f"call_{number}", "type": "function",
+            "function": {"name": "get_weather", "arguments": {"city": city}}}
+
+
+PLAIN = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+                      {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "Bye"},
+                      {"role": "assistant", "content": "Bye."}], "tools": None}
+TOOL_CALL = {"messages": [{"role": "user", "content": "Weather in Paris?"},
+                          {"role": "assistant", "content": "Let me check.", "tool_calls": [_call(1, "Paris")]},
+                          {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "content": "sunny"},
+                          {"role": "assistant", "content": "Sunny."}], "tools": TOOLS}
+PARALLEL_RESULTS = {"messages": [{"role": "user", "content": "Weather in Paris and Rome?"},
+                                 {"role": "assistant", "content": None,
+                                  "tool_calls": [_call(1, "Paris"), _call(2, "Rome")]},
+                                 {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "content": "sunny"},
+                                 {"role": "tool", "tool_call_id": "call_2", "name": "get_weather", "content": "rainy"},
+                                 {"role": "assistant", "content": "Sunny, then rainy."}], "tools": TOOLS}
+SYSTEM_AND_TOOLS = {"messages": [{"role": "system", "content": "Be brief."},
+                                 {"role": "user", "content": "Weather in Paris?"},
+                                 {"role": "assistant", "content": "Sunny."}], "tools": TOOLS}
+
+SHORT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}],
+         "tools": None}
+
+CONVERSATIONS = [PLAIN, TOOL_CALL, PARALLEL_RESULTS, SYSTEM_AND_TOOLS, SHORT]
+_OUTPUTS: dict[tuple, list[dict]] = {}
+
+
+def _output(template: str, conversation: dict, **options) -> dict:
+    """verl's masker output on ``conversation`` (all of this module's conversations run in one call to its
+    environment per template and options)."""
+    key = (template, tuple(sorted(options.items())))
+    if key not in _OUTPUTS:
+        _OUTPUTS[key] = outputs_or_skip("verl", template, CONVERSATIONS, **options)
+    return _OUTPUTS[key][CONVERSATIONS.index(conversation)]
+
+
+def _failures(template, conversation, load_tokenizer_or_skip, **options) -> list[str]:
+    from harness.adapters.verl import POLICY
+
+    tokenizer = load_tokenizer_or_skip(template)
+    output = _output(template, conversation, **options)
+    _, failures = judge(replaying(output), tokenizer, conversation["messages"], conversation["tools"], policy=POLICY)
+    return [f.key for f in failures]
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_plain_and_single_tool_call_conversations_train_exactly_the_assistant_output(template, load_tokenizer_or_skip):
+    assert _failures(template, PLAIN, load_tokenizer_or_skip) == []
+    assert _failures(template, TOOL_CALL, load_tokenizer_or_skip) == []
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "verl 0.9.1 MultiTurnSFTDataset renders each message alone, so on Qwen2.5 two consecutive tool results each get "
+    "their own '<|im_start|>user' wrapper; its sanity_check then raises AssertionError and a row with parallel tool "
+    "calls cannot be trained at all"))
+def test_parallel_tool_results_can_be_trained(load_tokenizer_or_skip):
+    assert "error" not in _output("qwen2.5-instruct", PARALLEL_RESULTS)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "verl 0.9.1 with ignore_input_ids_mismatch=True (what its error message advises) trains parallel tool results "
+    "as separate turns on Qwen2.5: after the first '</tool_response>' the ids are '>' 29, <|im_end|> 151645, '\\n' "
+    "198, <|im_start|> 151644, 'user' 872 where the template renders '>\\n' 397, '<' 27, 'tool' 14172 (both "
+    "results in one user turn): the training text is not the text the model sees at inference"))
+def test_parallel_tool_results_are_trained_as_rendered_when_the_mismatch_is_ignored(load_tokenizer_or_skip):
+    assert _failures("qwen2.5-instruct", PARALLEL_RESULTS, load_tokenizer_or_skip, ignore_input_ids_mismatch=True) == []
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "verl 0.9.1 passes tools only with message 0: with a system message first, Llama-3.1's template cannot put the "
+    "tools in a first user message, raises, and verl's fallback renders the system turn without them; its "
+    "sanity_check then raises AssertionError, so no Llama-3.1 row with a system prompt and tools can be trained"))
+def test_llama_with_a_system_prompt_and_tools_can_be_trained(load_tokenizer_or_skip):
+    assert "error" not in _output("llama-3.1-instruct", SYSTEM_AND_TOOLS)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "verl 0.9.1 with ignore_input_ids_mismatch=True on Llama-3.1 with a system prompt and tools: 25 ids instead of "
+    "the rendering's 182, no <|begin_of_text|> 128000, no 'Environment: ipython' 13013.. header, no tool schema in "
+    "the user turn: the model is trained on a prompt without its tools"))
+def test_llama_with_a_system_prompt_and_tools_is_trained_as_rendered_when_the_mismatch_is_ignored(
+        load_tokenizer_or_skip):
+    assert _failures("llama-3.1-instruct", SYSTEM_AND_TOOLS, load_tokenizer_or_skip,
+                     ignore_input_ids_mismatch=True) == []
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "verl 0.9.1 _process_single_message masks the first len(generation_prompt) tokens of each assistant message; "
+    "DeepSeek-R1-Distill's generation prompt is <｜Assistant｜> 151645, <think> 151648, '\\n' 198, but its template "
+    "writes no '<think>\\n' before an answer in the conversation, so the answer's first two tokens 'Hello' 9707 "
+    "' there' 1052 are not trained (an answer of two tokens or fewer trains nothing, not even "
+    "<｜end▁of▁sentence｜> 151643)"))
+def test_the_answer_is_fully_trained_on_deepseek_r1(load_tokenizer_or_skip):
+    assert _failures("deepseek-r1-distill-qwen-1.5b", SHORT, load_tokenizer_or_skip) == []
+
+
+NO_SYSTEM = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}], "tools": None}
+
+
+def _gemma_outputs() -> list[dict]:
+    """verl's outputs on Gemma-3 (``AssertionError`` naming the runner's failure where the dataset cannot be built)."""
+    try:
+        return outputs_or_skip("verl", "gemma-3-it", [NO_SYSTEM])
+    except RuntimeError as error:
+        raise AssertionError(f"verl's masker could not be built for gemma-3-it: {str(error)[-600:]}") from error
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "verl 0.9.1 MultiTurnSFTDataset.__init__ -> extract_system_prompt_and_generation renders two consecutive user "
+    "messages to find the system prompt; Gemma's templates raise 'Conversation roles must alternate "
+    "user/assistant/user/assistant/...', so no dataset can be built for Gemma-2/3 at all"))
+def test_the_dataset_can_be_built_for_gemma(load_tokenizer_or_skip):
+    load_tokenizer_or_skip("gemma-3-it")
+    assert "error" not in _gemma_outputs()[0]
+
+
+def test_the_failures_are_the_ones_the_xfails_name(load_tokenizer_or_skip):
+    """The strict xfails above fail for their own reason, not another."""
+    assert _output("qwen2.5-instruct", PARALLEL_RESULTS)["error"].startswith("AssertionError: MultiTurnSFTDataset")
+    assert _output("llama-3.1-instruct", SYSTEM_AND_TOOLS)["error"].startswith("AssertionError: MultiTurnSFTDataset")
+    for template, conversation in (("qwen2.5-instruct", PARALLEL_RESULTS), ("llama-3.1-instruct", SYSTEM_AND_TOOLS)):
+        assert _failures(template, conversation, load_tokenizer_or_skip, ignore_input_ids_mismatch=True) == [
+            "input_ids_match_rendering[text differs]"]
+    qwen = load_tokenizer_or_skip("qwen2.5-instruct")
+    ids = _output("qwen2.5-instruct", PARALLEL_RESULTS, ignore_input_ids_mismatch=True)["input_ids"]
+    assert qwen.decode(ids).count("<|im_start|>user\n<tool_response>") == 2
+    llama = load_tokenizer_or_skip("llama-3.1-instruct")
+    ids = _output("llama-3.1-instruct", SYSTEM_AND_TOOLS, ignore_input_ids_mismatch=True)["input_ids"]
+    assert 128000 not in ids and "get_weather" not in llama.decode(ids)
+    assert _failures("deepseek-r1-distill-qwen-1.5b", SHORT, load_tokenizer_or_skip) == [
+        "assistant_turns_fully_trained[answer turn, part]"]
+    output = _output("deepseek-r1-distill-qwen-1.5b", SHORT)
+    assert [i for i, label in zip(output["input_ids"], output["labels"]) if label != -100] == [13, 151643]
+    load_tokenizer_or_skip("gemma-3-it")
+    with pytest.raises(AssertionError, match="Conversation roles must alternate"):
+        _gemma_outputs()
