@@ -72,7 +72,7 @@ def special_token_strings(tokenizer) -> set[str]:
     Added tokens count even when not flagged special (Phi-3's ``<|end|>`` is not); whitespace-only
     and one-character added tokens do not (they are vocabulary, not control tokens).
     """
-    key = (id(getattr(tokenizer, "backend_tokenizer", tokenizer)), len(tokenizer), tuple(tokenizer.all_special_tokens))
+    key = (id(getattr(tokenizer, "backend_tokenizer", tokenizer)), _vocab_size(tokenizer), tuple(tokenizer.all_special_tokens))
     cached = _SPECIAL_STRINGS.get(key)
     if cached is None or cached[0] is not getattr(tokenizer, "backend_tokenizer", tokenizer):
         strings = set(tokenizer.all_special_tokens)
@@ -80,6 +80,15 @@ def special_token_strings(tokenizer) -> set[str]:
         cached = (getattr(tokenizer, "backend_tokenizer", tokenizer), {s for s in strings if len(s) > 1 and s.strip()})
         _SPECIAL_STRINGS[key] = cached
     return set(cached[1])
+
+
+def _vocab_size(tokenizer) -> int:
+    """Vocabulary size with added tokens, for cache keys: the backend's count (``len(tokenizer)`` rebuilds the
+    added-token map on every call in some transformers releases: 0.15-0.5 s on 5.15)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None and hasattr(backend, "get_vocab_size"):
+        return int(backend.get_vocab_size(with_added_tokens=True))
+    return len(tokenizer)
 
 
 # Per loaded vocabulary (the backend object, shared by a tokenizer's copies, is kept alive here).
@@ -90,7 +99,7 @@ _ADDED: dict[tuple[int, int], tuple[Any, dict[int, str]]] = {}
 def _added_tokens(tokenizer) -> dict[int, str]:
     """``{id: text}`` of the added tokens, read once per vocabulary (the call is slow)."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    key = (id(backend), len(tokenizer))
+    key = (id(backend), _vocab_size(tokenizer))
     cached = _ADDED.get(key) if backend is not None else None
     if cached is not None and cached[0] is backend:
         return cached[1]
