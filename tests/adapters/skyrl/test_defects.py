@@ -8,34 +8,12 @@ from __future__ import annotations
 import pytest
 
 from harness.masking.check import judge
+from tests.adapters.trainer_conversations import PARALLEL_RESULTS, PLAIN, TOOL_CALL, TOOLS
 from tests.conformance.trainer_outputs import outputs_or_skip, replaying
 
 pytestmark = pytest.mark.slow
 
 TEMPLATES = ["qwen2.5-instruct", "llama-3.1-instruct"]
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city.",
-                                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
-                                                          "required": ["city"]}}}]
-
-
-def _call(number: int, city: str) -> dict:
-    return {"id": f"call_{number}", "type": "function",
-            "function": {"name": "get_weather", "arguments": {"city": city}}}
-
-
-PLAIN = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
-                      {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "Bye"},
-                      {"role": "assistant", "content": "Bye."}], "tools": None}
-TOOL_CALL = {"messages": [{"role": "user", "content": "Weather in Paris?"},
-                          {"role": "assistant", "content": "Let me check.", "tool_calls": [_call(1, "Paris")]},
-                          {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "content": "sunny"},
-                          {"role": "assistant", "content": "Sunny."}], "tools": TOOLS}
-PARALLEL_RESULTS = {"messages": [{"role": "user", "content": "Weather in Paris and Rome?"},
-                                 {"role": "assistant", "content": None,
-                                  "tool_calls": [_call(1, "Paris"), _call(2, "Rome")]},
-                                 {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "content": "sunny"},
-                                 {"role": "tool", "tool_call_id": "call_2", "name": "get_weather", "content": "rainy"},
-                                 {"role": "assistant", "content": "Sunny, then rainy."}], "tools": TOOLS}
 
 SHORT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}],
          "tools": None}
