@@ -1,4 +1,5 @@
-"""Command line: ``python -m harness inspect|report --tokenizer NAME conversation.json`` and ``python -m harness guard``.
+"""Command line: ``python -m harness inspect|report --tokenizer NAME conversation.json``, ``python -m harness guard``
+and ``python -m harness survey [NAMES]``.
 
 ``report`` writes one self-contained HTML page of the conversation's tokens (harness/html_report.py);
 ``guard`` runs the tests under other released versions of trl/transformers (harness/guard/).
@@ -125,10 +126,18 @@ def main(argv: list[str] | None = None) -> int:
     from harness.guard import add_arguments
 
     add_arguments(guard)
+    survey = commands.add_parser("survey", help="one table of chat-template behaviours and the oracle's refusal rate")
+    from harness.survey.command import add_arguments as add_survey_arguments
+
+    add_survey_arguments(survey)
     args = parser.parse_args(argv)
     if args.command == "guard":
         from harness.guard import run
 
         return run(args)
+    if args.command == "survey":
+        from harness.survey.command import run as run_survey
+
+        return run_survey(args)
     return _report(args) if args.command == "report" else _inspect(args)
 
