@@ -25,7 +25,8 @@ def _load_cached(path: str):
     return AutoTokenizer.from_pretrained(path)
 
 
-@functools.lru_cache(maxsize=None)
+# Corpus vocabularies are private copies of a base vocabulary (100-300 MB each): the last few are kept.
+@functools.lru_cache(maxsize=8)
 def _load_corpus_vocabulary(base_path: str, bos: str | None, eos: str | None, special_tokens: tuple[str, ...]):
     """A private copy of a base vocabulary (tokens are added to it) with BOS/EOS set to the real model's strings
     and the control tokens added as special tokens; shared by corpus templates that add the same ones. The base
@@ -50,7 +51,7 @@ def _load_corpus_vocabulary(base_path: str, bos: str | None, eos: str | None, sp
     return tokenizer
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=8)
 def _load_corpus_cached(name: str, base_path: str):
     """Corpus template ``name`` over its base vocabulary (see ``harness.assets.template_corpus``)."""
     from harness.assets.template_corpus import corpus_template
