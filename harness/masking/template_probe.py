@@ -19,7 +19,8 @@ from typing import Any
 from harness.adapters import transformers as hf
 from harness.masking.capabilities import PERMISSIVE, TOOL_CALL_ID_FORMATS, TemplateCapabilities
 from harness.masking.conversation import REASONING_FIELDS
-from harness.masking.tool_shapes import PROBE_TOOL, SCHEMA_SHAPES, ToolShape, adapt_tool, documented_call_tag, probe_call
+from harness.masking.tool_shapes import PROBE_TOOL, SCHEMA_SHAPES, ToolShape, adapt_tool, adapt_tools, documented_call_tag
+from harness.masking.tool_shapes import probe_call
 from harness.masking.tool_shapes import text_tool_call  # noqa: F401  (re-exported: strategies write text calls with it)
 
 __all__ = [
@@ -82,7 +83,7 @@ class _Prober:
         basic = [{"role": "user", "content": "umarkerone"}, {"role": "assistant", "content": "amarkerone"}]
         if self._ok("plain conversation (no tools)", basic, None, ["umarkerone", "amarkerone"]):
             return
-        for schema in SCHEMA_SHAPES:
+        for schema in SCHEMA_SHAPES[:2]:  # the probe's tool is flat: the other shapes add nothing to it
             self.shape = ToolShape(schema=schema)
             if self._ok(f"plain conversation (tools given, schema {schema})", basic, self._tools(), ["umarkerone", "amarkerone"]):
                 self.default_tools = self._tools()
@@ -100,8 +101,7 @@ class _Prober:
         start = SCHEMA_SHAPES.index(self.shape.schema)
         for schema in SCHEMA_SHAPES[start:]:
             shape = ToolShape(schema=schema)
-            tools = [adapt_tool(t, shape) for t in TOOL_SCHEMAS]
-            if self._ok(f"tool schemas (schema {schema})", question, tools, ["umarkerone"]):
+            if self._ok(f"tool schemas (schema {schema})", question, adapt_tools(TOOL_SCHEMAS, shape), ["umarkerone"]):
                 self.shape = shape
                 return
 

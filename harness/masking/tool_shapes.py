@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# Schema shapes, tried in order: as written, then with every missing ``description`` (tool and
-# parameter) and ``parameters`` filled in.
-SCHEMA_SHAPES = ("as given", "described")
+# Schema shapes, tried in order: as written; with every missing ``description`` (tool and parameter)
+# and ``parameters`` filled in; that and ``additionalProperties`` on every object (Command R+ reads
+# it); else the one flat probe tool alone ("minimal").
+SCHEMA_SHAPES = ("as given", "described", "closed objects", "minimal")
 
 PROBE_TOOL = {
     "type": "function",
@@ -43,37 +44,50 @@ class ToolShape:
 
     def describe(self) -> str:
         parts = []
-        if self.schema != "as given":
-            parts.append("tool schemas with a description on every tool and parameter")
+        if self.schema == "minimal":
+            parts.append("one flat tool schema (the template renders none of the strategies' nested ones)")
+        elif self.schema != "as given":
+            parts.append("tool schemas with a description on every tool and parameter"
+                         + (" and additionalProperties on every object" if self.schema == "closed objects" else ""))
         if self.arguments_json:
             parts.append("tool-call arguments as JSON strings")
         return ", ".join(parts) or "as given"
 
 
-def _described(schema: Any, name: str = "value") -> Any:
-    """``schema`` with a ``description`` on every property that has none (recursively)."""
+def _described(schema: Any, name: str = "value", closed: bool = False) -> Any:
+    """``schema`` with a ``description`` on every property that has none (recursively); ``closed``:
+    every object also says what its other keys hold (``additionalProperties``)."""
     if not isinstance(schema, Mapping):
         return schema
     out = dict(schema)
     if "type" in out and "description" not in out:
         out["description"] = f"The {name.replace('_', ' ')}."
+    if closed and out.get("type") == "object" and "additionalProperties" not in out:
+        out["additionalProperties"] = {"type": "string"}
     if isinstance(out.get("properties"), Mapping):
-        out["properties"] = {key: _described(value, key) for key, value in out["properties"].items()}
+        out["properties"] = {key: _described(value, key, closed) for key, value in out["properties"].items()}
     if isinstance(out.get("items"), Mapping):
-        out["items"] = _described(out["items"], name)
+        out["items"] = _described(out["items"], name, closed)
     return out
 
 
 def adapt_tool(tool: Mapping[str, Any], shape: ToolShape) -> dict:
     """An OpenAI function tool rewritten into ``shape`` (the original is left as is)."""
     tool = copy.deepcopy(dict(tool))
-    if shape.schema == "described":
+    if shape.schema != "as given":
         function = tool.setdefault("function", {})
         function.setdefault("description", f"The {function.get('name', 'tool').replace('_', ' ')} tool.")
         parameters = function.setdefault("parameters", {"type": "object", "properties": {}})
-        function["parameters"] = _described(parameters)
+        function["parameters"] = _described(parameters, closed=shape.schema != "described")
         function["parameters"].pop("description", None)
     return tool
+
+
+def adapt_tools(tools, shape: ToolShape) -> list[dict]:
+    """Tools in ``shape``; under the "minimal" shape, the probe's one flat tool in their place."""
+    if shape.schema == "minimal":
+        return [adapt_tool(PROBE_TOOL, shape)]
+    return [adapt_tool(tool, shape) for tool in tools]
 
 
 def adapt_arguments(arguments: Any, shape: ToolShape) -> Any:

@@ -13,18 +13,42 @@ from harness.adapters.transformers import encode_with_offsets, render
 IGNORE = -100
 
 
-def turn_spans(tokenizer, messages, tools, stop: str, *, first_stop_in_text: bool = False):
+def stops_of(stop) -> tuple[str, ...]:
+    """``stop`` as a tuple: one stop string, or several (one after a tool call, another after an answer)."""
+    return (stop,) if isinstance(stop, str) else tuple(stop)
+
+
+def stop_ending_at(text: str, end: int, stop) -> str:
+    """The stop string of ``stop`` that ends at ``end`` in ``text`` (the first given, if none does)."""
+    return next((s for s in stops_of(stop) if text.endswith(s, 0, end)), stops_of(stop)[0])
+
+
+def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = False):
+    """``(message index, start, end)`` of each assistant turn; ``stop`` is a stop string or several."""
     spans = []
+    whole = render(tokenizer, messages, tools)
     for i, message in enumerate(messages):
         if message["role"] != "assistant":
             continue
         prompt = render(tokenizer, messages[:i], tools, add_generation_prompt=True)
         full = render(tokenizer, messages[: i + 1], tools)
         start = len(prompt)
+        if not any(s in full[start:] for s in stops_of(stop)) and whole.startswith(full):
+            # The template closes the turn only once another message follows (Apertus, GLM).
+            full = whole
         # The turn ends at the template's stop string after the content (the last one in F_i),
         # or, for the planted bug, at the first stop string found after the turn starts.
-        end = (full.find(stop, start) if first_stop_in_text else full.rfind(stop)) + len(stop)
-        spans.append((i, start, end))
+        if first_stop_in_text:
+            found = [(full.find(s, start), s) for s in stops_of(stop)]
+            at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, stops_of(stop)[0]))
+        elif full is whole:
+            found = [(full.find(s, len(render(tokenizer, messages[: i + 1], tools))), s) for s in stops_of(stop)]
+            at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
+        else:
+            at, hit = max((full.rfind(s), s) for s in stops_of(stop))
+        if at < 0:  # no stop at all (the last turn of Apertus, GLM): the turn ends with its text
+            at, hit = len(full.rstrip()), ""
+        spans.append((i, start, at + len(hit)))
     return spans
 
 

@@ -62,6 +62,7 @@ def _located_by_prefix(text: str, sampled: _Sampled) -> TurnSpan | None:
         end=sampled.end,
         glue_end=_glue_end(text, sampled.end, len(text)),
         sampled_text=sampled.full[sampled.start : sampled.end],
+        loose=sampled.loose if sampled.loose and sampled.loose[0] < sampled.loose[1] else None,
     )
 
 
