@@ -23,8 +23,8 @@ from harness.adapters.transformers import decode, render
 
 _TOOL = {"type": "function", "function": {"name": "probe_lookup", "description": "Look a thing up.", "parameters": {
     "type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}}
-_ROLE_WORDS = ("ipython", "observation", "function result", "tool_response", "tool", "user", "system", "human",
-               "developer")
+_ROLE_WORDS = ("ipython", "observation", "function result", "tool_response", "tool_result", "tool", "user", "system",
+               "human", "developer", "assistant", "model")
 
 
 @dataclass
@@ -98,11 +98,13 @@ def _stops(tokenizer, messages, tools) -> str:
 
 
 def _role_before(text: str) -> str:
-    """The role word of the header nearest before a tool result's text (a word right after ``>``, ``|``, ``[`` or a
-    line start: ``<|im_start|>user``, ``<|observation|>``, ``[TOOL_RESULTS]``), and that text's last characters."""
+    """The role word of the header nearest before a tool result's text (a word right after ``>``, ``|``, ``[``, ``_``
+    or a line start, not followed by a letter: ``<|im_start|>user``, ``<|observation|>``, ``<|begin_tool_result|>``),
+    ``inline`` where there is none (the result is written inside the assistant turn), and that text's last
+    characters."""
     window = text[-240:]
     found = [(m.start(), m.group(1).lower()) for m in re.finditer(
-        r"(?:^|(?<=[>|\[\n]))(" + "|".join(_ROLE_WORDS) + ")", window, flags=re.IGNORECASE)]
+        r"(?:^|(?<=[>|\[\n_]))(" + "|".join(_ROLE_WORDS) + ")(?![a-z])", window, flags=re.IGNORECASE)]
     word = max(found)[1] if found else "inline"
     return f"{word}: {_short(text[-24:], 26)}"
 
