@@ -49,10 +49,17 @@ def test_a_manifest_entry_without_provenance_is_named():
         _entry(NAMES[0], raw)
 
 
-def test_a_missing_base_vocabulary_names_it_and_the_setting():
-    name = NAMES[0]
-    reason = missing_reason(name)
-    assert corpus_templates()[name].vocabulary in reason and "HARNESS_TOKENIZERS_DIR" in reason
+def test_a_missing_base_vocabulary_names_it_and_the_setting(tmp_path, monkeypatch):
+    from harness.adapters.transformers import load_tokenizer
+    from harness.assets import tokenizers
+
+    monkeypatch.setattr(tokenizers, "search_roots", lambda: [tmp_path])
+    monkeypatch.setattr(tokenizers, "_in_hf_cache", lambda hub_id: None)
+    assert tokenizers.find_tokenizer("glm-4.6") is None
+    with pytest.raises(LookupError) as raised:
+        load_tokenizer("glm-4.6")
+    assert str(raised.value) == missing_reason("glm-4.6")
+    assert "qwen2.5-instruct" in str(raised.value) and "HARNESS_TOKENIZERS_DIR" in str(raised.value)
 
 
 def test_loading_a_corpus_template_leaves_its_base_vocabulary_alone(load_tokenizer_or_skip):
