@@ -45,7 +45,8 @@ def adapted_phrases(capabilities) -> list[str]:
         out.append(f"calls as text <{c.tool_call_tag}>" if c.text_tool_calls and c.tool_call_tag else
                    "calls as text" if c.text_tool_calls else "no tool calls")
     else:
-        out.append("content None" if c.tool_call_content is None else f"content {c.tool_call_content!r}")
+        if c.tool_call_content is not None:
+            out.append(f"call content {c.tool_call_content!r}")
         if c.tool_call_id != PERMISSIVE.tool_call_id:
             out.append(f"ids {c.make_tool_call_id(1)}")
         if not c.parallel_calls:
