@@ -32,7 +32,7 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
             continue
         prompt = render(tokenizer, messages[:i], tools, add_generation_prompt=True)
         full = render(tokenizer, messages[: i + 1], tools)
-        start = len(prompt)
+        start = _turn_start(tokenizer, messages, tools, i, prompt, full)
         if not any(s in full[start:] for s in stops_of(stop)) and whole.startswith(full):
             # The template closes the turn only once another message follows (Apertus, GLM).
             full = whole
@@ -45,11 +45,56 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
             found = [(full.find(s, len(render(tokenizer, messages[: i + 1], tools))), s) for s in stops_of(stop)]
             at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
         else:
-            at, hit = max((full.rfind(s), s) for s in stops_of(stop))
+            bound = len(full) - _appended_length(render(tokenizer, messages[:i], tools), full)
+            at, hit = max((full.rfind(s, 0, bound), s) for s in stops_of(stop))
+            if at >= 0 and full[at + len(hit) : bound].strip():
+                # The split point fell after the turn's stop: the history's last message and the turn end
+                # alike ("...e<|im_end|>\n"); the turn's stop is the first one from there.
+                found = [(full.find(s, bound), s) for s in stops_of(stop)]
+                at, hit = min(((a, s) for a, s in found if a >= 0), default=(at, hit))
         if at < 0:  # no stop at all (the last turn of Apertus, GLM): the turn ends with its text
             at, hit = len(full.rstrip()), ""
         spans.append((i, start, at + len(hit)))
     return spans
+
+
+def _appended_length(history: str, full: str) -> int:
+    """Length of the text a template writes after the last message on every render (an instruction
+    turn), as ``full`` (history and turn) ends with it too; 0 where ``full`` extends ``history``."""
+    if full.startswith(history):
+        return 0
+    import os
+
+    tail = len(os.path.commonprefix([history[::-1], full[::-1]]))
+    while tail and not full.startswith(history[: len(history) - tail]):
+        tail -= 1
+    return tail
+
+
+def _turn_start(tokenizer, messages, tools, i, prompt: str, full: str) -> int:
+    """Where the model's text starts in ``full``: after the prompt, or, where the prompt has text the
+    rendering does not repeat (a forced "Here are my reasoning steps:"), where the two part (never
+    inside the turn's own text: a copy of the turn whose content starts with another character parts
+    there too)."""
+    if full.startswith(prompt):
+        return len(prompt)
+    import os
+
+    shared = len(os.path.commonprefix([prompt, full]))
+    content = messages[i].get("content")
+    if isinstance(content, str):
+        marked = [dict(m) for m in messages[: i + 1]]
+        marked[i]["content"] = "\u00a7" + content
+        shared = min(shared, len(os.path.commonprefix([prompt, render(tokenizer, marked, tools)])))
+    history = render(tokenizer, messages[:i], tools)
+    header = prompt[len(history) :] if prompt.startswith(history) else ""
+    if header.strip() and full.find(header, shared - len(header) + 1) >= 0:
+        # The history renders otherwise once the turn follows (a tool result closed differently):
+        # the turn starts after its header.
+        return full.find(header, shared - len(header) + 1) + len(header)
+    while shared < len(full) and full[shared].isspace() and not full.startswith(prompt[shared:], shared):
+        shared += 1  # whitespace the rendering writes where the prompt writes other
+    return shared
 
 
 def mask_of_spans(offsets, spans):

@@ -98,7 +98,17 @@ def _stop_written_after(text: str, span: TurnSpan, stop_strings, sampled, first_
     end = hits[0][1]
     return dataclasses.replace(span, stop_start=at, end=end, glue_end=_glue_end(text, end, len(text)),
                                sampled_text=span.sampled_text + text[span.end : end],
-                               stop_optional=0 <= text.find(stop) < first_header)
+                               stop_optional=_opens_a_message(text, stop, first_header, stop_strings))
+
+
+def _opens_a_message(text: str, stop: str, first_header: int, stop_strings) -> bool:
+    """Whether ``stop`` opens a message before the first assistant turn (GLM's ``<|user|>``: it follows
+    another special token or the start), rather than closing one (``<|im_end|>`` after a user's text)."""
+    at = text.find(stop)
+    if not 0 <= at < first_header:
+        return False
+    before = text[:at].rstrip()
+    return not before or any(before.endswith(s) for s in stop_strings)
 
 
 def _turn_hazards(text: str, span: TurnSpan, sampled: _Sampled) -> list[Hazard]:

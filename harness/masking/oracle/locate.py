@@ -111,9 +111,10 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
         # turn with another one (gpt-oss: <|return|> becomes <|end|>).
         sampled_stop = [sampled.full[sampled.stop[0] : sampled.stop[1]]] if sampled.stop else []
         stop = _first_stop(text, sampled_stop, text_end, hi) or _first_stop(text, stop_strings, text_end, hi)
-        if stop is None:
+        if stop is None and sampled.stop is not None:
             raise OracleError(f"message {i}: no stop token after the turn's content in the rendering")
-        end = stop[1]
+        # A turn sampled without a stop token (written only once another message follows) ends with its text.
+        end = stop[1] if stop is not None else max(text_end, len(text[:hi].rstrip()))
     return TurnSpan(
         message_index=i,
         header_start=header_start,

@@ -71,6 +71,10 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
             # Rendering the turn rewrites earlier turns (gpt-oss drops earlier analysis once a final
             # answer follows): the turn starts after the last generation prompt before its text.
             header, start = gen_prompt, at + len(gen_prompt)
+            if base.startswith(full[:at]) and len(base) > at:
+                # The prompt has text at its end that the rendering lacks before the turn (an instruction
+                # the template writes after the last message): the model sampled in another context.
+                context = (base[at:] + gen_prompt, gen_prompt)
         else:
             header, start, loose, context = _anchored(prompt, full, limit, stop_strings, i)
     header_start = start - len(header) if loose is None else loose[0] - len(header)
