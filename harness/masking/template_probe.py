@@ -227,7 +227,14 @@ class _Prober:
 
     def _probe_call_text(self, id_format: str) -> bool:
         messages, markers = self._tool_conversation("cmarkerone", id_format.format(1))
-        return self._ok("tool_call_text", messages, self._tools(), [*markers, "cmarkerone"])
+        if not self._ok("tool_call_text", messages, self._tools(), [*markers, "cmarkerone"]):
+            return False
+        text = self._render(messages, self._tools())
+        if text.index("cmarkerone") > text.index("tmarkerone"):
+            # Gemma 4 writes a call turn's text after the tool's result: not what the model sampled.
+            self.errors.append("tool_call_text: the text next to the calls is rendered after the tool result")
+            return False
+        return True
 
     def _probe_text_calls(self, tag: str | None, *, steps: int) -> bool:
         messages: list[dict] = [{"role": "user", "content": "umarkerone"}]

@@ -47,11 +47,6 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
         else:
             bound = len(full) - _appended_length(render(tokenizer, messages[:i], tools), full)
             at, hit = max((full.rfind(s, 0, bound), s) for s in stops_of(stop))
-            if at >= 0 and full[at + len(hit) : bound].strip():
-                # The split point fell after the turn's stop: the history's last message and the turn end
-                # alike ("...e<|im_end|>\n"); the turn's stop is the first one from there.
-                found = [(full.find(s, bound), s) for s in stops_of(stop)]
-                at, hit = min(((a, s) for a, s in found if a >= 0), default=(at, hit))
         if at < 0:  # no stop at all (the last turn of Apertus, GLM): the turn ends with its text
             at, hit = len(full.rstrip()), ""
         spans.append((i, start, at + len(hit)))
@@ -65,10 +60,12 @@ def _appended_length(history: str, full: str) -> int:
         return 0
     import os
 
-    tail = len(os.path.commonprefix([history[::-1], full[::-1]]))
-    while tail and not full.startswith(history[: len(history) - tail]):
-        tail -= 1
-    return tail
+    # The shortest such text: a longer one would reach into the turn where history and turn end alike.
+    longest = len(os.path.commonprefix([history[::-1], full[::-1]]))
+    for tail in range(1, longest + 1):
+        if full.startswith(history[: len(history) - tail]):
+            return tail
+    return 0
 
 
 def _turn_start(tokenizer, messages, tools, i, prompt: str, full: str) -> int:
@@ -92,8 +89,8 @@ def _turn_start(tokenizer, messages, tools, i, prompt: str, full: str) -> int:
         # The history renders otherwise once the turn follows (a tool result closed differently):
         # the turn starts after its header.
         return full.find(header, shared - len(header) + 1) + len(header)
-    while shared < len(full) and full[shared].isspace() and not full.startswith(prompt[shared:], shared):
-        shared += 1  # whitespace the rendering writes where the prompt writes other
+    while not prompt[shared:].strip() and shared < len(full) and full[shared].isspace():
+        shared += 1  # whitespace the rendering writes where the prompt writes other whitespace
     return shared
 
 

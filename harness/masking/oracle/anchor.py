@@ -12,7 +12,7 @@ hazard showing both sides.
 
 from __future__ import annotations
 
-from harness.masking.oracle.stops import _common_prefix_length
+from harness.masking.oracle.stops import _common_prefix_length, _outside_special
 from harness.masking.oracle.types import OracleError
 
 
@@ -45,6 +45,8 @@ def _anchored(prompt: str, full: str, limit: int, stop_strings, i: int):
     else:
         at = seen.rfind(key)
         matched = len(key) if at >= 0 else _matched_suffix(seen, key)
+        if at < 0 and matched and _outside_special(full, positions[len(seen) - matched], stop_strings) != positions[len(seen) - matched]:
+            matched = 0  # only the end of a special token matches ("<|START_RESPONSE|>" vs "<|END_THINKING|>")
         if matched == 0:
             # None of the prompt's tail is there (DeepSeek-R1 closes tool outputs only at the end of a
             # prompt): what the rendering has after the shared history, whitespace aside, is the turn's.

@@ -48,6 +48,8 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
     if ending and twin_full.endswith(ending):
         twin_full = twin_full[: len(twin_full) - len(ending)]
     region = _diff_region(full, twin_full)
+    if region is None:
+        region = _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs)
     limit = region[0] if region is not None else len(full)
     gen_prompt = prompt[len(base) :]
     loose = None  # (start, end): whitespace the training rendering has where the inference prompt has other
@@ -95,6 +97,21 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
         context=context,
         lead_in=functools.partial(_lead_in, tokenizer, messages, tools, i, full, start, template_kwargs),
     )
+
+
+def _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs) -> tuple[int, int] | None:
+    """Where an empty turn (nothing to twin) would have its text: a one-character content marks it, so the
+    turn is not searched for up to the end of the rendering (R7B always ends with an open header)."""
+    marked = [dict(m) for m in messages[: i + 1]]
+    marked[i]["content"] = (messages[i].get("content") or "") + "7"
+    try:
+        text = _render(tokenizer, marked, tools, template_kwargs)
+    except OracleError:
+        return None
+    if ending and text.endswith(ending):
+        text = text[: len(text) - len(ending)]
+    region = _diff_region(full, text)
+    return (region[0], region[0]) if region is not None else None
 
 
 def _lead_in(tokenizer, messages, tools, i, full, start, template_kwargs) -> str | None:
