@@ -89,10 +89,17 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
     region = regions[i]
     search_end = region[0] if region is not None else hi
     if sampled.header:
-        at = text.rfind(sampled.header, lo, search_end)
+        # The header as the prompt writes it, else its role part alone (GLM and MiniMax force "<think>"
+        # in the prompt, which the rewritten history no longer shows).
+        first = _first_stop(sampled.header, stop_strings, 0, len(sampled.header))
+        role = sampled.header[: first[1]] if first is not None and first[0] == 0 else sampled.header
+        for header in dict.fromkeys([sampled.header, sampled.header[: _header_proper_length(sampled.header)], role]):
+            at = text.rfind(header, lo, search_end)
+            if at >= 0:
+                break
         if at < 0:
             raise OracleError(f"message {i}: assistant header {sampled.header!r} not found where the turn is rendered")
-        start = at + len(sampled.header)
+        start = at + len(header)
         header_start = at
     else:
         # No header (Llama-2's "[/INST] answer"): the turn starts after the text the template
