@@ -32,23 +32,23 @@ NAMES = corpus_names()
 MAX_REFUSAL_RATE = 0.10
 
 # Templates the harness does not judge yet (issue 16: the probe, the oracle and the reference masker are being
-# extended), each with the exact assertion it fails with (first line), measured at 08:55 UTC on branch i16. cpu:
-# strict (a template that starts passing fails the run until it is taken off the list). Nightly: measured on the
-# same code minutes earlier and not re-run since, so not strict. Reported to the lead; never a reason to weaken
-# the checks above.
+# extended), each with the exact assertion it fails with (first line). cpu: measured at 09:08 UTC on branch i16
+# (469fbac), strict (a template that starts passing fails the run until it is taken off the list). Nightly: measured
+# at 08:54 on earlier code and not re-run since, so not strict. Reported to the lead; never a reason to weaken the
+# checks above.
 KNOWN_FAILURES: dict[str, str] = {
     "apertus-8b-instruct": (
-        "the reference masker fails: 1068 token(s) trained that the model did not generate: tool result"
+        "the reference masker fails: 20 token(s) trained that the model did not generate: tool result"
     ),
     "apriel-1.5-15b-thinker": (
-        "the reference masker fails: 35 generated token(s) not trained (tool-call turn, part), in assistant "
-        "message(s) [4, 7]"
+        "the reference masker fails: 6 generated token(s) not trained (tool-call turn, part), in assistant "
+        "message(s) [2]"
     ),
     "apriel-1.6-15b-thinker": (
         "the reference masker fails: 5 token(s) trained that the model did not generate: user"
     ),
     "bielik-11b-v3-instruct": (
-        "the reference masker fails: 79 generated token(s) not trained (tool-call turn, part), in assistant "
+        "the reference masker fails: 82 generated token(s) not trained (tool-call turn, part), in assistant "
         "message(s) [8]"
     ),
     "command-r-plus-tool-use": (
@@ -78,7 +78,7 @@ KNOWN_FAILURES: dict[str, str] = {
         "token"
     ),
     "lfm2.5-instruct": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
+        "the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop "
         "token"
     ),
     "minimax-m2": (
@@ -94,14 +94,14 @@ KNOWN_FAILURES: dict[str, str] = {
         "the reference masker fails: 354 token(s) trained that the model did not generate: user"
     ),
     "mistral-small-3.2-24b-instruct": (
-        "the reference masker fails: 23 token(s) trained that the model did not generate: user"
+        "the reference masker fails: 131 token(s) trained that the model did not generate: user"
     ),
     "nemotron-3-nano-30b-a3b": (
         "the reference masker fails: 1 token(s) trained that the model did not generate: text the generation "
         "prompt forces"
     ),
     "nemotron-nano-v2": (
-        "the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop "
+        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
         "token"
     ),
     "phi-4-mini-tools": (
@@ -113,7 +113,8 @@ KNOWN_FAILURES: dict[str, str] = {
         "token"
     ),
     "qwq-32b": (
-        "the reference masker fails: 7 token(s) trained that the model did not generate: user"
+        "the reference masker fails: 46 generated token(s) not trained (answer turn, part), in assistant "
+        "message(s) [10]"
     ),
     "solar-open-100b": (
         "the reference masker fails: 11 token(s) trained that the model did not generate: user"
