@@ -9,6 +9,7 @@ Public API (imported lazily, so ``import harness`` and the pytest plugin stay li
 - ``judge`` — one conversation through a masker, every property judged
 - ``token_table`` — the readable per-token view
 - ``load_tokenizer`` / ``available_tokenizers`` — the test tokenizers, found through the setting
+- ``corpus_names`` / ``corpus_template`` — the corpus of real chat templates (``load_tokenizer(name)`` loads one)
 - ``validate_conversation`` / ``ConversationError`` — clear errors for malformed conversations
 - ``probe_template`` — what a chat template accepts
 - ``assert_rollout_masks`` / ``rollout_mask_problems`` — GRPO tool rollouts: exactly the sampled tokens trained
@@ -40,6 +41,8 @@ _EXPORTS = {
     "MaskerOutputError": "harness.masking.output",
     "load_tokenizer": "harness.adapters.transformers",
     "available_tokenizers": "harness.assets.tokenizers",
+    "corpus_names": "harness.assets.template_corpus",
+    "corpus_template": "harness.assets.template_corpus",
     "validate_conversation": "harness.masking.conversation",
     "ConversationError": "harness.masking.conversation",
     "probe_template": "harness.masking.template_probe",

@@ -1,8 +1,10 @@
-"""Command line: ``python -m harness inspect|report --tokenizer NAME conversation.json`` and ``python -m harness guard``.
+"""Command line: ``python -m harness inspect|report --tokenizer NAME conversation.json``, ``python -m harness guard``,
+``python -m harness conformance`` and ``python -m harness survey [NAMES]``.
 
 ``report`` writes one self-contained HTML page of the conversation's tokens (harness/html_report.py);
 ``guard`` runs the tests under other released versions of trl/transformers (harness/guard/).
-``conformance`` runs each trainer's own masking under the contract (harness/conformance/).
+``conformance`` runs each trainer's own masking under the contract (harness/conformance/);
+``survey`` prints one table of chat-template behaviours (harness/survey/).
 
 Prints one row per token of the rendered conversation with its role and whether the model
 generated it (✓ trained, ✗ not trained, ~ either), and, with ``--masker module:factory``, what a
@@ -93,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     from harness.conformance.cli import add_arguments as add_conformance_arguments
 
     add_conformance_arguments(conformance)
+    survey = commands.add_parser("survey", help="one table of chat-template behaviours and the oracle's refusal rate")
+    from harness.survey.command import add_arguments as add_survey_arguments
+
+    add_survey_arguments(survey)
     args = parser.parse_args(argv)
     if args.command == "conformance":
         from harness.conformance.cli import run as run_conformance
@@ -102,5 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         from harness.guard import run
 
         return run(args)
+    if args.command == "survey":
+        from harness.survey.command import run as run_survey
+
+        return run_survey(args)
     return _report(args) if args.command == "report" else _inspect(args)
 

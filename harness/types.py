@@ -12,7 +12,9 @@ from typing import Any, Literal, Protocol, get_args, runtime_checkable
 Turns = Literal["all", "last"]
 
 #: ``Hazard.kind``: facts about the template or data, never masker failures.
-HazardKind = Literal["history_rewrite", "straddle", "control_string", "no_stop_token", "resegmented", "padded"]
+HazardKind = Literal[
+    "history_rewrite", "context_differs", "straddle", "control_string", "no_stop_token", "resegmented", "padded"
+]
 
 #: ``Failure.property``: the name of the property that failed.
 FailureProperty = Literal[

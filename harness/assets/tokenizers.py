@@ -9,6 +9,10 @@ Search order for a tokenizer NAME (a folder name such as ``qwen3``):
    once: ``NAME`` is mapped to its Hub id (``KNOWN_HUB_IDS``) and loaded with
    ``local_files_only=True`` — the harness never downloads at run time.
 
+A NAME of the template corpus (``harness/assets/templates``, see ``template_corpus``)
+is found as its base vocabulary is (the steps above); the template and its tokens come
+from the corpus.
+
 A missing tokenizer is not an error by itself: tests skip, naming the tokenizer
 and the setting to change (see ``missing_reason``). CI turns "no tokenizer at
 all" into a failure (``HARNESS_REQUIRE_TOKENIZERS=1``, see the pytest plugin).
@@ -46,6 +50,7 @@ class TokenizerSource:
     name: str
     path: str
     from_hf_cache: bool = False
+    corpus_template: str | None = None  # the corpus template loaded over this base vocabulary
 
 
 def search_roots() -> list[Path]:
@@ -70,6 +75,12 @@ def _in_hf_cache(hub_id: str) -> str | None:
 
 def find_tokenizer(name: str) -> TokenizerSource | None:
     """Locate tokenizer ``name`` without loading it; ``None`` when it is nowhere."""
+    from harness.assets.template_corpus import corpus_template
+
+    template = corpus_template(name)
+    if template is not None:
+        base = find_tokenizer(template.vocabulary)
+        return None if base is None else TokenizerSource(name, base.path, base.from_hf_cache, corpus_template=name)
     for root in search_roots():
         candidate = root / name
         if _is_tokenizer_folder(candidate):
@@ -95,6 +106,11 @@ def available_tokenizers() -> list[str]:
 
 def missing_reason(name: str) -> str:
     """The skip reason for a tokenizer that was not found: what is missing and which setting to change."""
+    from harness.assets.template_corpus import corpus_template
+
+    template = corpus_template(name)
+    if template is not None:
+        return f"corpus template {name!r} needs its base vocabulary: {missing_reason(template.vocabulary)}"
     looked = ", ".join(str(r) for r in search_roots())
     hub = KNOWN_HUB_IDS.get(name)
     cache = f", nor {hub} in the Hugging Face cache" if hub else ""

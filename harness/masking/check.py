@@ -103,7 +103,9 @@ def check_masker(
         from harness.masking.template_probe import probe_template
 
         conversations = conversations_for(tokenizer, max_turns=max_turns, template_kwargs=template_kwargs)
-        report.coverage.cannot_express = inexpressible(probe_template(tokenizer, template_kwargs=template_kwargs))
+        capabilities = probe_template(tokenizer, template_kwargs=template_kwargs)
+        report.coverage.cannot_express = inexpressible(capabilities)
+        report.coverage.adapted = capabilities.adapted
     state = _SearchState()
     found: dict[str, Failure] = {}
     # Rounds: each finds one failing conversation, shrinks it for its highest-ranked class, and

@@ -106,6 +106,7 @@ class Coverage:
     counts: Counter = field(default_factory=Counter)
     conversations: int = 0
     cannot_express: dict[str, str] = field(default_factory=dict)
+    adapted: tuple[str, ...] = ()  # what the probe changed from the plain OpenAI format for this template
 
     def add(self, features: set[str]) -> None:
         self.conversations += 1
@@ -117,7 +118,11 @@ class Coverage:
         return [f for f in ("tool calls", "tool results") if f not in self.cannot_express and not self.counts[f]]
 
     def summary(self) -> str:
-        """Two lines: what was exercised, and what the template cannot express."""
+        """What was exercised, what the template cannot express, and (a third line, where any) what the
+        conversations were adapted to so that the template renders them."""
         exercised = ", ".join(f"{name} {self.counts[name]}" for name in FEATURES)
         missing = "; ".join(f"{name} ({why})" for name, why in self.cannot_express.items()) or "nothing"
-        return f"exercised ({self.conversations} conversations): {exercised}\ntemplate cannot express: {missing}"
+        text = f"exercised ({self.conversations} conversations): {exercised}\ntemplate cannot express: {missing}"
+        if self.adapted:
+            text += "\nadapted to the template: " + "; ".join(self.adapted)
+        return text

@@ -117,8 +117,9 @@ def stop_token_trained(oracle: Oracle, output: MaskerOutput) -> list[Violation]:
 
 
 def some_token_trained(oracle: Oracle, output: MaskerOutput) -> list[Violation]:
-    """At least one token is trained (an all-masked example trains nothing and may divide by zero)."""
-    if any(output.trained):
+    """At least one token is trained (an all-masked example trains nothing and may divide by zero),
+    where the model generated some (a last turn with no text and no stop written has nothing to train)."""
+    if any(output.trained) or not any(e is Expect.TRAIN for e in oracle.expected):
         return []
     return [Violation("some_token_trained", "no token is trained at all", ())]
 

@@ -14,81 +14,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
 from typing import Any
 
 from harness.adapters import transformers as hf
+from harness.masking.capabilities import PERMISSIVE, TOOL_CALL_ID_FORMATS, TemplateCapabilities
 from harness.masking.conversation import REASONING_FIELDS
+from harness.masking.tool_shapes import PROBE_TOOL, SCHEMA_SHAPES, ToolShape, adapt_tool, adapt_tools, documented_call_tag
+from harness.masking.tool_shapes import probe_call
+from harness.masking.tool_shapes import text_tool_call  # noqa: F401  (re-exported: strategies write text calls with it)
 
-# Formats of tool-call ids, tried in order: OpenAI style first, then Mistral's 9 alphanumerics.
-TOOL_CALL_ID_FORMATS = ("call_{:04d}", "{:09d}")
+__all__ = [
+    "PERMISSIVE", "TOOL_CALL_ID_FORMATS", "TemplateCapabilities", "TemplateNotRenderable", "probe_all", "probe_template",
+    "text_tool_call",
+]
 
-_PROBE_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "probe_lookup",
-        "description": "Look a thing up.",
-        "parameters": {
-            "type": "object",
-            "properties": {"query": {"type": "string"}},
-            "required": ["query"],
-        },
-    },
-}
-
-
-@dataclass(frozen=True)
-class TemplateCapabilities:
-    """What a chat template renders faithfully (every message's text appears in the rendering).
-
-    tool_call_content: the content a tool-call-only assistant turn takes (None where accepted, else "").
-    tool_call_id: a ``str.format`` pattern for call ids the template accepts (``tool_call_id.format(n)``).
-    tool_call_text: text content next to tool calls is rendered too.
-    reasoning_field: the message field the template renders as the last assistant turn's reasoning.
-    reasoning_with_tool_calls: that field may be set on a tool-call turn.
-    multi_step_tools: call, result, call, result, answer in one assistant episode renders.
-    tool_results: ``tool`` messages render (as the template's tool turn, or as another turn:
-        SmolLM3 writes them as user turns).
-    text_tool_calls: structured ``tool_calls`` are dropped but tool results render: a call is
-        written as text in the assistant content, ``tool_call_tag`` (the tag the template's tool
-        prompt documents, such as ``tool_call``) around ``{"name": ..., "arguments": ...}``, or
-        that JSON alone where the template names no tag.
-    """
-
-    system_role: bool = True
-    multi_turn: bool = True
-    requires_alternation: bool = False
-    tools: bool = True
-    parallel_calls: bool = True
-    consecutive_tool_messages: bool = True
-    multi_step_tools: bool = True
-    tool_call_content: str | None = None
-    tool_call_text: bool = True
-    tool_call_id: str = TOOL_CALL_ID_FORMATS[0]
-    reasoning_field: str | None = "reasoning_content"
-    reasoning_with_tool_calls: bool = True
-    tool_results: bool = True
-    text_tool_calls: bool = False
-    tool_call_tag: str | None = None
-    errors: tuple[str, ...] = ()  # why each failing probe failed, for summary()
-
-    def make_tool_call_id(self, n: int) -> str:
-        return self.tool_call_id.format(n)
-
-    def summary(self) -> str:
-        parts = []
-        for f in fields(self):
-            if f.name == "errors":
-                continue
-            parts.append(f"{f.name}={getattr(self, f.name)!r}")
-        text = "TemplateCapabilities(" + ", ".join(parts) + ")"
-        if self.errors:
-            text += "\n  " + "\n  ".join(self.errors)
-        return text
-
-
-# Everything allowed: for conversations not adapted to any template (plain OpenAI format).
-PERMISSIVE = TemplateCapabilities()
+class TemplateNotRenderable(ValueError):
+    """Not even a one-question, one-answer conversation renders, in any shape the probe tried."""
 
 
 def _template_key(tokenizer, template_kwargs: Mapping[str, Any]) -> str:
@@ -111,19 +52,23 @@ def probe_template(tokenizer, *, template_kwargs: Mapping[str, Any] | None = Non
     return _CACHE[key]
 
 
-def _call(name: str, value: str, call_id: str) -> dict:
-    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": {"query": value}}}
-
-
 class _Prober:
     def __init__(self, tokenizer, template_kwargs: dict):
         self.tokenizer = tokenizer
         self.kwargs = template_kwargs
         self.errors: list[str] = []
+        self.shape = ToolShape()
+        self.default_tools: list[dict] | None = None  # given to every probe when the template requires tools
+
+    def _tools(self) -> list[dict]:
+        return [adapt_tool(PROBE_TOOL, self.shape)]
+
+    def _render(self, messages: list[dict], tools: list[dict] | None) -> str:
+        return hf.render(self.tokenizer, messages, tools if tools is not None else self.default_tools, **self.kwargs)
 
     def _ok(self, label: str, messages: list[dict], tools: list[dict] | None, markers: list[str]) -> bool:
         try:
-            text = hf.render(self.tokenizer, messages, tools, **self.kwargs)
+            text = self._render(messages, tools)
         except Exception as error:  # any template error means "not supported"
             self.errors.append(f"{label}: {type(error).__name__}: {error}")
             return False
@@ -133,7 +78,36 @@ class _Prober:
             return False
         return True
 
+    def _probe_basic(self) -> None:
+        """A question and an answer: without tools, else with a tool of each schema shape; or raise, listing each try."""
+        basic = [{"role": "user", "content": "umarkerone"}, {"role": "assistant", "content": "amarkerone"}]
+        if self._ok("plain conversation (no tools)", basic, None, ["umarkerone", "amarkerone"]):
+            return
+        for schema in SCHEMA_SHAPES[:2]:  # the probe's tool is flat: the other shapes add nothing to it
+            self.shape = ToolShape(schema=schema)
+            if self._ok(f"plain conversation (tools given, schema {schema})", basic, self._tools(), ["umarkerone", "amarkerone"]):
+                self.default_tools = self._tools()
+                return
+        raise TemplateNotRenderable(
+            "the chat template renders no conversation the probe tried (a user question and an assistant answer):\n  "
+            + "\n  ".join(self.errors)
+        )
+
+    def _probe_schema_shape(self) -> None:
+        """The first schema shape in which the strategies' tool schemas render (``TOOL_SCHEMAS``)."""
+        from harness.strategies.tools import TOOL_SCHEMAS
+
+        question = [{"role": "user", "content": "umarkerone"}]
+        start = SCHEMA_SHAPES.index(self.shape.schema)
+        for schema in SCHEMA_SHAPES[start:]:
+            shape = ToolShape(schema=schema)
+            if self._ok(f"tool schemas (schema {schema})", question, adapt_tools(TOOL_SCHEMAS, shape), ["umarkerone"]):
+                self.shape = shape
+                return
+
     def run(self) -> TemplateCapabilities:
+        self._probe_basic()
+        self._probe_schema_shape()
         user = {"role": "user", "content": "umarkerone"}
         answer = {"role": "assistant", "content": "amarkerone"}
         ok = self._ok
@@ -158,7 +132,7 @@ class _Prober:
             multi_step = self._probe_multi_step(content, id_format)
             call_text = self._probe_call_text(id_format)
         else:
-            tag = _documented_call_tag(self.tokenizer, self.kwargs)
+            tag = self._documented_call_tag()
             text_calls = self._probe_text_calls(tag, steps=1)
             multi_step = text_calls and self._probe_text_calls(tag, steps=2)
         reasoning_field = None
@@ -169,6 +143,13 @@ class _Prober:
                 break
         if tools and reasoning_field:
             reasoning_calls = self._probe_reasoning_calls(reasoning_field, content, id_format)
+        adapted = []
+        if self.default_tools is not None:
+            adapted.append("tools given in every conversation (the template raises without them: "
+                           + next((e.split(": ", 1)[1] for e in self.errors if e.startswith("plain conversation (no")), "")
+                           + ")")
+        if (tools or text_calls or self.default_tools) and self.shape != ToolShape():
+            adapted.append(self.shape.describe())
         return TemplateCapabilities(
             system_role=system_role,
             multi_turn=multi_turn,
@@ -185,25 +166,34 @@ class _Prober:
             tool_results=tools or text_calls,
             text_tool_calls=text_calls,
             tool_call_tag=tag if text_calls else None,
+            tools_required=self.default_tools is not None,
+            tool_shape=self.shape,
+            adapted=tuple(adapted),
             errors=tuple(self.errors),
         )
 
-    def _tool_conversation(self, content, call_id: str) -> tuple[list[dict], list[str]]:
+    def _tool_conversation(self, content, call_id: str, shape: ToolShape | None = None) -> tuple[list[dict], list[str]]:
         messages = [
             {"role": "user", "content": "umarkerone"},
-            {"role": "assistant", "content": content, "tool_calls": [_call("probe_lookup", "vmarkerone", call_id)]},
+            {"role": "assistant", "content": content,
+             "tool_calls": [probe_call("probe_lookup", "vmarkerone", call_id, shape or self.shape)]},
             {"role": "tool", "tool_call_id": call_id, "name": "probe_lookup", "content": "tmarkerone"},
             {"role": "assistant", "content": "amarkerone"},
         ]
         return messages, ["probe_lookup", "vmarkerone", "tmarkerone", "amarkerone"]
 
     def _probe_tools(self) -> tuple[bool, str | None, str | None]:
-        """(tools supported, tool-call-only content, id format) from the first combination that works."""
-        for id_format in TOOL_CALL_ID_FORMATS:
-            for content in (None, ""):
-                messages, markers = self._tool_conversation(content, id_format.format(1))
-                if self._ok(f"tools(content={content!r}, id={id_format!r})", messages, [_PROBE_TOOL], markers):
-                    return True, content, id_format
+        """(tools supported, tool-call-only content, id format) from the first combination that works;
+        arguments as a dict first, then as a JSON string (kept in ``self.shape``)."""
+        for arguments_json in (self.shape.arguments_json, not self.shape.arguments_json):
+            shape = ToolShape(schema=self.shape.schema, arguments_json=arguments_json)
+            for id_format in TOOL_CALL_ID_FORMATS:
+                for content in (None, ""):
+                    messages, markers = self._tool_conversation(content, id_format.format(1), shape)
+                    label = f"tools(content={content!r}, id={id_format!r}, arguments={'JSON string' if arguments_json else 'dict'})"
+                    if self._ok(label, messages, [adapt_tool(PROBE_TOOL, shape)], markers):
+                        self.shape = shape
+                        return True, content, id_format
         return False, None, None
 
     def _probe_parallel(self, content, id_format: str) -> tuple[bool, bool]:
@@ -211,32 +201,40 @@ class _Prober:
         messages = [
             {"role": "user", "content": "umarkerone"},
             {"role": "assistant", "content": content,
-             "tool_calls": [_call("probe_lookup", "vmarkerone", a), _call("probe_lookup", "vmarkertwo", b)]},
+             "tool_calls": [probe_call("probe_lookup", "vmarkerone", a, self.shape),
+                            probe_call("probe_lookup", "vmarkertwo", b, self.shape)]},
             {"role": "tool", "tool_call_id": a, "name": "probe_lookup", "content": "tmarkerone"},
             {"role": "tool", "tool_call_id": b, "name": "probe_lookup", "content": "tmarkertwo"},
             {"role": "assistant", "content": "amarkerone"},
         ]
         results = ["tmarkerone", "tmarkertwo", "amarkerone"]
-        parallel = self._ok("parallel_calls", messages, [_PROBE_TOOL], ["vmarkerone", "vmarkertwo", *results])
-        consecutive = parallel or self._ok("consecutive_tool_messages", messages, [_PROBE_TOOL], results)
+        parallel = self._ok("parallel_calls", messages, self._tools(), ["vmarkerone", "vmarkertwo", *results])
+        consecutive = parallel or self._ok("consecutive_tool_messages", messages, self._tools(), results)
         return parallel, consecutive
 
     def _probe_multi_step(self, content, id_format: str) -> bool:
         a, b = id_format.format(1), id_format.format(2)
         messages = [
             {"role": "user", "content": "umarkerone"},
-            {"role": "assistant", "content": content, "tool_calls": [_call("probe_lookup", "vmarkerone", a)]},
+            {"role": "assistant", "content": content, "tool_calls": [probe_call("probe_lookup", "vmarkerone", a, self.shape)]},
             {"role": "tool", "tool_call_id": a, "name": "probe_lookup", "content": "tmarkerone"},
-            {"role": "assistant", "content": content, "tool_calls": [_call("probe_lookup", "vmarkertwo", b)]},
+            {"role": "assistant", "content": content, "tool_calls": [probe_call("probe_lookup", "vmarkertwo", b, self.shape)]},
             {"role": "tool", "tool_call_id": b, "name": "probe_lookup", "content": "tmarkertwo"},
             {"role": "assistant", "content": "amarkerone"},
         ]
         markers = ["vmarkerone", "tmarkerone", "vmarkertwo", "tmarkertwo", "amarkerone"]
-        return self._ok("multi_step_tools", messages, [_PROBE_TOOL], markers)
+        return self._ok("multi_step_tools", messages, self._tools(), markers)
 
     def _probe_call_text(self, id_format: str) -> bool:
         messages, markers = self._tool_conversation("cmarkerone", id_format.format(1))
-        return self._ok("tool_call_text", messages, [_PROBE_TOOL], [*markers, "cmarkerone"])
+        if not self._ok("tool_call_text", messages, self._tools(), [*markers, "cmarkerone"]):
+            return False
+        text = self._render(messages, self._tools())
+        if text.index("cmarkerone") > text.index("tmarkerone"):
+            # Gemma 4 writes a call turn's text after the tool's result: not what the model sampled.
+            self.errors.append("tool_call_text: the text next to the calls is rendered after the tool result")
+            return False
+        return True
 
     def _probe_text_calls(self, tag: str | None, *, steps: int) -> bool:
         messages: list[dict] = [{"role": "user", "content": "umarkerone"}]
@@ -247,34 +245,20 @@ class _Prober:
             messages.append({"role": "tool", "name": "probe_lookup", "content": f"tmarker{step}"})
             markers += [f"vmarker{step}", f"tmarker{step}"]
         messages.append({"role": "assistant", "content": "amarkerone"})
-        return self._ok(f"text_tool_calls(steps={steps})", messages, [_PROBE_TOOL], markers)
+        return self._ok(f"text_tool_calls(steps={steps})", messages, self._tools(), markers)
 
     def _probe_reasoning_calls(self, field_name: str, content, id_format: str) -> bool:
         messages, markers = self._tool_conversation(content, id_format.format(1))
         messages[1] = {**messages[1], field_name: "rmarkerone"}
         # Reasoning of a tool-call turn before the final answer may legitimately be dropped from
         # history (Qwen3, gpt-oss): only require that it renders and the rest stays intact.
-        return self._ok("reasoning_with_tool_calls", messages, [_PROBE_TOOL], markers)
+        return self._ok("reasoning_with_tool_calls", messages, self._tools(), markers)
 
-
-def text_tool_call(name: str, arguments: Any, tag: str | None) -> str:
-    """A tool call written as text: ``<tag>\n{"name": ..., "arguments": ...}\n</tag>``, or the JSON alone."""
-    body = json.dumps({"name": name, "arguments": arguments}, ensure_ascii=False)
-    return f"<{tag}>\n{body}\n</{tag}>" if tag else body
-
-
-def _documented_call_tag(tokenizer, template_kwargs: Mapping[str, Any]) -> str | None:
-    """The tag a template's tool prompt tells the model to write calls in (``<tool_call>``), if any."""
-    import re
-
-    try:
-        prompt = hf.render(tokenizer, [{"role": "user", "content": "x"}], [_PROBE_TOOL], **template_kwargs)
-    except Exception:
-        return None
-    for tag in re.findall(r"<([A-Za-z_]*tool_?call[A-Za-z_]*)>", prompt):
-        if f"</{tag}>" in prompt:
-            return tag
-    return None
+    def _documented_call_tag(self) -> str | None:
+        try:
+            return documented_call_tag(self._render([{"role": "user", "content": "x"}], self._tools()))
+        except Exception:
+            return None
 
 
 def probe_all(names: list[str], loader: Callable[[str], Any] = hf.load_tokenizer) -> dict[str, TemplateCapabilities]:

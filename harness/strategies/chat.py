@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from harness.masking.template_probe import TemplateCapabilities, probe_template
+from harness.masking.tool_shapes import adapt_tools
 from harness.strategies.controls import control_strings_for
 from harness.strategies.options import check_bool, check_capabilities, check_control_strings, check_int
 from harness.strategies.text import texts
@@ -43,7 +44,10 @@ def conversations(
 def _conversations(draw, max_turns, tools, caps, controls, reasoning, hard_text) -> dict:
     text = texts(control_strings=controls, hard=hard_text)
     use_tools = tools and (caps.tools or caps.text_tool_calls)
-    schemas = draw(tool_schemas()) if use_tools else None
+    # A template that raises without tools gets them in every conversation, in the shape it renders.
+    schemas = draw(tool_schemas()) if use_tools or caps.tools_required else None
+    if schemas is not None:
+        schemas = adapt_tools(schemas, caps.tool_shape)
     max_steps = (2 if caps.multi_step_tools else 1) if use_tools else 0
 
     messages: list[dict] = []

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from harness.masking.template_probe import TemplateCapabilities, text_tool_call
+from harness.masking.tool_shapes import adapt_arguments
 from harness.strategies.options import check_bool, check_capabilities, check_int, check_tools
 from harness.strategies.text import texts
 from harness.strategies.tools import TOOL_SCHEMAS, tool_arguments, tool_calls
@@ -85,6 +86,8 @@ def _assistant_turns(draw, caps, tools, calls, first_id, text, reasoning) -> dic
         tool_calls(tools=tools or TOOL_SCHEMAS, max_calls=max_calls, first_id=first_id, id_format=caps.tool_call_id,
                    hard_text=hard_arguments)
     )
+    for call in message["tool_calls"]:  # a JSON string where the template reads arguments as one
+        call["function"]["arguments"] = adapt_arguments(call["function"]["arguments"], caps.tool_shape)
     if reasoning and caps.reasoning_field and caps.reasoning_with_tool_calls and not message["content"] and draw(st.booleans()):
         message[caps.reasoning_field] = draw(text)
     return message

@@ -8,7 +8,7 @@ Each is a factory ``bug(tokenizer, stop) -> masker`` built on the independent co
 from __future__ import annotations
 
 from harness.adapters.transformers import encode_with_offsets, render
-from harness.testing.reference import IGNORE, labels_of, mask_of_spans, role_spans, turn_spans
+from harness.testing.reference import IGNORE, labels_of, mask_of_spans, role_spans, stop_ending_at, stops_of, turn_spans
 
 
 def _bug(transform):
@@ -45,7 +45,7 @@ def mask_shifted_right(tokenizer, stop, messages, tools, text, ids, offsets, spa
 @_bug
 def stop_token_untrained(tokenizer, stop, messages, tools, text, ids, offsets, spans):
     """The end-of-turn token is masked: the model never learns to stop."""
-    return labels_of(ids, mask_of_spans(offsets, [(k, a, b - len(stop)) for k, a, b in spans]))
+    return labels_of(ids, mask_of_spans(offsets, [(k, a, b - len(stop_ending_at(text, b, stop))) for k, a, b in spans]))
 
 
 @_bug
@@ -107,7 +107,7 @@ def last_content_token_untrained(tokenizer, stop, messages, tools, text, ids, of
     mask = mask_of_spans(offsets, spans)
     for k, a, b in spans:
         stop_token = next(t for t, (x, y) in enumerate(offsets) if x < b <= y)
-        before = max(t for t, (x, y) in enumerate(offsets) if y <= b - len(stop) or t < stop_token)
+        before = max(t for t, (x, y) in enumerate(offsets) if y <= b - len(stop_ending_at(text, b, stop)) or t < stop_token)
         if before < stop_token and mask[before] and offsets[before][0] >= a:
             mask[before] = False
     return labels_of(ids, mask)
@@ -153,8 +153,8 @@ def truncated_to_max_length(tokenizer, stop, messages, tools, text, ids, offsets
 @_bug
 def pad_token_masked_as_eos(tokenizer, stop, messages, tools, text, ids, offsets, spans):
     """pad_token = eos_token, then labels[input_ids == pad_token_id] = -100 masks every stop token."""
-    stop_id = tokenizer.convert_tokens_to_ids(stop)
-    return labels_of(ids, [m and t != stop_id for t, m in zip(ids, mask_of_spans(offsets, spans))])
+    stop_ids = {tokenizer.convert_tokens_to_ids(s) for s in stops_of(stop)}
+    return labels_of(ids, [m and t not in stop_ids for t, m in zip(ids, mask_of_spans(offsets, spans))])
 
 
 @_bug

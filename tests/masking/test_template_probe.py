@@ -82,3 +82,54 @@ def test_probe_sees_a_changed_template(load_tokenizer_or_skip):
     assert capabilities.system_role is False
     assert capabilities.tools is False  # tool calls are not rendered
     assert capabilities.multi_turn is True
+
+
+# A tool-use template of the kind the issue found unjudged: it iterates ``tools`` (TypeError without
+# them), reads every tool's and parameter's ``description`` and takes arguments only as JSON strings.
+TOOLS_REQUIRED = (
+    "<|im_start|>system\nTools:{% for tool in tools %}\n- {{ tool.function.name }}: {{ tool.function.description.strip() }}"
+    "{% for name, p in tool.function.parameters.properties.items() %} {{ name }}={{ p.description.strip() }}{% endfor %}"
+    "{% endfor %}<|im_end|>\n{% for m in messages %}{% if m.role == 'assistant' %}<|im_start|>assistant\n"
+    "{{ m.content or '' }}{% for c in m.tool_calls or [] %}{% if c.function.arguments is not string %}"
+    "{{ raise_exception('arguments must be a JSON string') }}{% endif %}<tool_call>{{ c.function.arguments }}</tool_call>"
+    "{% endfor %}<|im_end|>\n{% else %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def test_probe_learns_required_tools_descriptions_and_string_arguments(load_tokenizer_or_skip):
+    from hypothesis import given, settings
+
+    from harness.strategies import conversations_for
+
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    tokenizer.chat_template = TOOLS_REQUIRED
+    capabilities = probe_template(tokenizer)
+    assert capabilities.tools_required and capabilities.tools and capabilities.multi_turn and capabilities.system_role
+    assert capabilities.tool_shape.schema == "described" and capabilities.tool_shape.arguments_json
+    assert any("TypeError" in line for line in capabilities.adapted), capabilities.adapted
+    assert any("JSON strings" in line for line in capabilities.adapted)
+
+    @settings(max_examples=15, database=None, deadline=None)
+    @given(conversations_for(tokenizer))
+    def renders(conversation):
+        assert conversation["tools"]
+        calls = [c for m in conversation["messages"] for c in m.get("tool_calls") or []]
+        assert all(isinstance(c["function"]["arguments"], str) for c in calls)
+        from harness.adapters.transformers import render
+
+        render(tokenizer, conversation["messages"], conversation["tools"])  # raises if a shape was wrong
+
+    renders()
+
+
+def test_nothing_renders_lists_each_shape_tried(load_tokenizer_or_skip):
+    from harness.masking.template_probe import TemplateNotRenderable
+
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    tokenizer.chat_template = "{{ raise_exception('this template renders nothing') }}"
+    with pytest.raises(TemplateNotRenderable) as raised:
+        probe_template(tokenizer)
+    message = str(raised.value)
+    assert "no tools" in message and "schema as given" in message and "schema described" in message
+    assert message.count("this template renders nothing") == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 from collections.abc import Sequence
@@ -24,20 +25,61 @@ def _load_cached(path: str):
     return AutoTokenizer.from_pretrained(path)
 
 
+# Corpus vocabularies are private copies of a base vocabulary (100-300 MB each): the last few are kept.
+@functools.lru_cache(maxsize=8)
+def _load_corpus_vocabulary(base_path: str, bos: str | None, eos: str | None, special_tokens: tuple[str, ...]):
+    """A private copy of a base vocabulary (tokens are added to it) with BOS/EOS set to the real model's strings
+    and the control tokens added as special tokens; shared by corpus templates that add the same ones. The base
+    itself where it already has them all (callers copy it before setting the template)."""
+    from tokenizers import AddedToken
+
+    base = _load_cached(base_path)
+    if (bos or base.bos_token) == base.bos_token and (eos or base.eos_token) == base.eos_token and all(
+            len(base.tokenize(text)) == 1 for text in special_tokens):
+        return base  # nothing to add (a Qwen template over Qwen's vocabulary): no private copy needed
+    tokenizer = copy.deepcopy(base)
+
+    def token(text: str) -> AddedToken:
+        return AddedToken(text, special=True, normalized=False, lstrip=False, rstrip=False, single_word=False)
+
+    specials: dict = {"extra_special_tokens": [token(t) for t in special_tokens]}
+    if bos:
+        specials["bos_token"] = token(bos)
+    if eos:
+        specials["eos_token"] = token(eos)
+    tokenizer.add_special_tokens(specials, replace_extra_special_tokens=False)
+    return tokenizer
+
+
+@functools.lru_cache(maxsize=8)
+def _load_corpus_cached(name: str, base_path: str):
+    """Corpus template ``name`` over its base vocabulary (see ``harness.assets.template_corpus``)."""
+    from harness.assets.template_corpus import corpus_template
+
+    template = corpus_template(name)
+    tokenizer = copy.copy(_load_corpus_vocabulary(base_path, template.bos_token, template.eos_token,
+                                                  template.special_tokens))
+    tokenizer.chat_template = template.text()
+    return tokenizer
+
+
 def load_tokenizer(name_or_path: str):
     """Load a tokenizer by registry name (``qwen3``) or folder path. Raises LookupError naming the setting.
 
     Returns a shallow copy each call, so a caller may set ``chat_template`` (or other attributes)
-    without affecting others; the loaded files are parsed once per process.
+    without affecting others; the loaded files are parsed once per process. A name of the template
+    corpus (``harness.assets.template_corpus``) gives its base vocabulary with its template and tokens.
     """
-    import copy
-
     path = name_or_path
     if not os.path.isdir(name_or_path):
         source = find_tokenizer(name_or_path)
         if source is None:
             raise LookupError(missing_reason(name_or_path))
         path = source.path
+        if source.corpus_template is not None:
+            tokenizer = copy.copy(_load_corpus_cached(source.corpus_template, path))
+            tokenizer.name_or_path = source.corpus_template
+            return tokenizer
     tokenizer = copy.copy(_load_cached(path))
     tokenizer.name_or_path = os.path.basename(os.path.normpath(name_or_path))
     return tokenizer

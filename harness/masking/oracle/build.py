@@ -12,7 +12,8 @@ from harness.masking.oracle.labels import _char_requirements, _expected_from, _s
 from harness.masking.oracle.locate import MessageStarts, _located_by_prefix, _located_by_regions, _message_regions
 from harness.masking.oracle.render import _render
 from harness.masking.oracle.sampled import _Sampled, _sampled_turn
-from harness.masking.oracle.stops import _control_string_hazards, _stop_strings, conversation_ending
+from harness.masking.oracle.stops import _control_string_hazards, _openers, _special_hits, _stop_strings, conversation_ending
+from harness.masking.oracle.locate import _glue_end
 from harness.masking.oracle.types import Hazard, TurnSpan
 from harness.masking.policy import Policy
 
@@ -59,18 +60,55 @@ def build_oracle(
 def _locate_turns(tokenizer, messages, tools, text, stop_strings, template_kwargs, hazards: list[Hazard]) -> list[TurnSpan]:
     """Each assistant turn's span in ``text``; appends each turn's hazards to ``hazards``."""
     turns: list[TurnSpan] = []
+    eos = getattr(tokenizer, "eos_token", None)
+    eos = eos if isinstance(eos, str) and eos in stop_strings else None
     regions = None  # per-message regions of ``text`` (a twin render each): only once a turn is rewritten
     for i in (k for k, m in enumerate(messages) if m["role"] == "assistant"):
-        sampled = _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs)
+        sampled = _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, eos)
         span = _located_by_prefix(text, sampled)
         if span is None:
             if regions is None:
                 regions = _message_regions(tokenizer, messages, tools, text, template_kwargs)
             span = _located_by_regions(text, sampled, i, regions, stop_strings)
         span = dataclasses.replace(span, message_index=i)
+        if sampled.stop is None and i + 1 < len(messages):
+            first_header = turns[0].header_start if turns else span.header_start
+            span = _stop_written_after(text, span, stop_strings, sampled, first_header)
         hazards.extend(_turn_hazards(text, span, sampled))
         turns.append(span)
     return turns
+
+
+def _stop_written_after(text: str, span: TurnSpan, stop_strings, sampled, first_header: int) -> TurnSpan:
+    """A turn whose rendering ends without a stop token, but which the template closes once another
+    message follows (Apertus' ``<|assistant_end|>``; GLM's next ``<|user|>`` / ``<|observation|>``, which the
+    model samples as its stop): that special token, right after the turn's text, is its stop. One that
+    also opens a message before the first assistant turn (GLM's ``<|user|>``) is the next turn's header as
+    much as this one's stop: either label."""
+    at = span.end
+    while at < len(text) and text[at].isspace():
+        at += 1
+    longest = max((len(s) for s in stop_strings), default=0)
+    hits = _special_hits(text, stop_strings, at, min(len(text), at + longest))
+    if not hits or hits[0][0] != at:
+        return span
+    stop = text[hits[0][0] : hits[0][1]]
+    if stop in _openers(sampled.header, stop_strings):
+        return span  # the next assistant turn's header
+    end = hits[0][1]
+    return dataclasses.replace(span, stop_start=at, end=end, glue_end=_glue_end(text, end, len(text)),
+                               sampled_text=span.sampled_text + text[span.end : end],
+                               stop_optional=_opens_a_message(text, stop, first_header, stop_strings))
+
+
+def _opens_a_message(text: str, stop: str, first_header: int, stop_strings) -> bool:
+    """Whether ``stop`` opens a message before the first assistant turn (GLM's ``<|user|>``: it follows
+    another special token or the start), rather than closing one (``<|im_end|>`` after a user's text)."""
+    at = text.find(stop)
+    if not 0 <= at < first_header:
+        return False
+    before = text[:at].rstrip()
+    return not before or any(before.endswith(s) for s in stop_strings)
 
 
 def _turn_hazards(text: str, span: TurnSpan, sampled: _Sampled) -> list[Hazard]:
@@ -86,7 +124,18 @@ def _turn_hazards(text: str, span: TurnSpan, sampled: _Sampled) -> list[Hazard]:
                 f"{span.sampled_text!r}, rendered {rendered!r}",
             )
         )
-    if sampled.stop is None:
+    if sampled.context is not None:
+        prompt_side, training_side = sampled.context
+        hazards.append(
+            Hazard(
+                "context_differs",
+                span.message_index,
+                f"the inference prompt ends {prompt_side[-120:]!r} where the training rendering has "
+                f"{training_side[-120:]!r} before the generated text: the model is trained in another context "
+                "than it sampled in (the generated text is judged)",
+            )
+        )
+    if span.stop_start >= span.end:
         hazards.append(Hazard("no_stop_token", span.message_index, "the template writes no special token to end this turn"))
     return hazards
 

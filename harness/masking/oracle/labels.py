@@ -21,7 +21,7 @@ def _stop_token_indices(offsets, turns) -> dict[int, list[int]]:
     return {
         turn.message_index: [t for t, (a, b) in enumerate(offsets) if a < turn.end and b > turn.stop_start]
         for turn in turns
-        if turn.stop_start < turn.end
+        if turn.stop_start < turn.end and not turn.stop_optional
     }
 
 
@@ -45,14 +45,21 @@ def _char_requirements(text, turns, policy: Policy, ending) -> list[bool | None]
             if not must[c]:
                 must[c] = value
     for turn in turns:
-        for c in range(turn.start, turn.end):
+        if turn.loose is not None:  # whitespace the inference prompt writes otherwise: not sampled, not context
+            for c in range(*turn.loose):
+                if must[c] is False:
+                    must[c] = None
+        for c in range(turn.start, turn.stop_start if turn.stop_optional else turn.end):
             must[c] = True
+        if turn.stop_optional:
+            for c in range(turn.stop_start, turn.end):
+                must[c] = None
     return must
 
 
 def _expected_from(text, offsets, must, turns, hazards) -> list[Expect]:
     """Each token's expected label from the characters it spells; appends ``straddle`` hazards to ``hazards``."""
-    stops = [(t.stop_start, t.end) for t in turns if t.stop_start < t.end]
+    stops = [(t.stop_start, t.end) for t in turns if t.stop_start < t.end and not t.stop_optional]
     expected = []
     for t, (a, b) in enumerate(offsets):
         values = set(must[a:b]) if b > a else {must[a] if a < len(must) else False}

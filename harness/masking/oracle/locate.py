@@ -62,6 +62,7 @@ def _located_by_prefix(text: str, sampled: _Sampled) -> TurnSpan | None:
         end=sampled.end,
         glue_end=_glue_end(text, sampled.end, len(text)),
         sampled_text=sampled.full[sampled.start : sampled.end],
+        loose=sampled.loose if sampled.loose and sampled.loose[0] < sampled.loose[1] else None,
     )
 
 
@@ -88,10 +89,17 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
     region = regions[i]
     search_end = region[0] if region is not None else hi
     if sampled.header:
-        at = text.rfind(sampled.header, lo, search_end)
+        # The header as the prompt writes it, else its role part alone (GLM and MiniMax force "<think>"
+        # in the prompt, which the rewritten history no longer shows).
+        first = _first_stop(sampled.header, stop_strings, 0, len(sampled.header))
+        role = sampled.header[: first[1]] if first is not None and first[0] == 0 else sampled.header
+        for header in dict.fromkeys([sampled.header, sampled.header[: _header_proper_length(sampled.header)], role]):
+            at = text.rfind(header, lo, search_end)
+            if at >= 0:
+                break
         if at < 0:
             raise OracleError(f"message {i}: assistant header {sampled.header!r} not found where the turn is rendered")
-        start = at + len(sampled.header)
+        start = at + len(header)
         header_start = at
     else:
         # No header (Llama-2's "[/INST] answer"): the turn starts after the text the template
@@ -110,9 +118,10 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
         # turn with another one (gpt-oss: <|return|> becomes <|end|>).
         sampled_stop = [sampled.full[sampled.stop[0] : sampled.stop[1]]] if sampled.stop else []
         stop = _first_stop(text, sampled_stop, text_end, hi) or _first_stop(text, stop_strings, text_end, hi)
-        if stop is None:
+        if stop is None and sampled.stop is not None:
             raise OracleError(f"message {i}: no stop token after the turn's content in the rendering")
-        end = stop[1]
+        # A turn sampled without a stop token (written only once another message follows) ends with its text.
+        end = stop[1] if stop is not None else max(text_end, len(text[:hi].rstrip()))
     return TurnSpan(
         message_index=i,
         header_start=header_start,

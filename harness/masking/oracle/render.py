@@ -30,8 +30,14 @@ def _twin_text(text: str) -> str:
 
 
 def _twin_json(value: Any) -> Any:
+    """``value`` with every string, number and bool changed (so a call of numbers alone still differs); keys kept."""
     if isinstance(value, str):
         return _twin_text(value)
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        digits = "".join(("7" if ch != "7" else "8") if ch.isdigit() else ch for ch in repr(abs(value)))
+        return type(value)(digits) * (1 if value >= 0 else -1)
     if isinstance(value, Mapping):
         return {key: _twin_json(item) for key, item in value.items()}
     if isinstance(value, list):

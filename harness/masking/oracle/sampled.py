@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.masking.oracle.render import _diff_region, _render, _text_region, _with_twin
-from harness.masking.oracle.stops import _common_prefix_length, _last_stop, conversation_ending
+from harness.masking.oracle.anchor import _anchored, _whitespace_end
+from harness.masking.oracle.stops import _common_prefix_length, _openers, _turn_stop, conversation_ending
 from harness.masking.oracle.types import OracleError
 
 
@@ -27,9 +28,11 @@ class _Sampled:
     full: str  # F_i
     tail_after_text: str  # F_i from the turn's last content character to ``end``
     lead_in: Callable[[], str | None]  # F_i from the previous message's last character to ``start``
+    loose: tuple[int, int] | None = None  # whitespace before ``start`` that differs from the prompt's: either label
+    context: tuple[str, str] | None = None  # (inference prompt side, training side) where they differ
 
 
-def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs) -> _Sampled:
+def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, eos: str | None = None) -> _Sampled:
     base = _render(tokenizer, messages[:i], tools, template_kwargs)
     prompt = _render(tokenizer, messages[:i], tools, template_kwargs, generation_prompt=True)
     full = _render(tokenizer, messages[: i + 1], tools, template_kwargs)
@@ -45,8 +48,12 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs) 
     if ending and twin_full.endswith(ending):
         twin_full = twin_full[: len(twin_full) - len(ending)]
     region = _diff_region(full, twin_full)
+    if region is None:
+        region = _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs)
     limit = region[0] if region is not None else len(full)
     gen_prompt = prompt[len(base) :]
+    loose = None  # (start, end): whitespace the training rendering has where the inference prompt has other
+    context = None  # (prompt side, training side) where the two differ before the generated text
     if full.startswith(base):
         # The usual case: the turn extends the history. Text the generation prompt forces but the
         # rendered turn does not repeat (DeepSeek-R1's "<think>\n") was not emitted by the model.
@@ -54,17 +61,28 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs) 
         start = min(len(base) + shared, limit)
         if start < len(base):
             raise OracleError(f"message {i}: the turn's content changes how earlier messages render")
+        header = gen_prompt[:shared]
+        if shared < len(gen_prompt) and not gen_prompt[shared:].strip():
+            # The prompt ends with whitespace the training rendering does not repeat as such.
+            run_end = _whitespace_end(full, start, limit)
+            context = (gen_prompt[shared:], full[start:run_end])
+            loose, start = (start, run_end), run_end
     else:
-        # Rendering the turn already rewrites earlier turns (gpt-oss drops earlier analysis once a
-        # final answer follows): the turn starts after the last generation prompt before its text.
         at = full.rfind(gen_prompt, 0, limit) if gen_prompt else -1
-        if at < 0:
-            raise OracleError(f"message {i}: generation prompt {gen_prompt!r} not found before the turn's text")
-        start = at + len(gen_prompt)
-    header = gen_prompt[: start - len(base)] if full.startswith(base) else gen_prompt
-    header_start = start - len(header)
+        if at >= 0:
+            # Rendering the turn rewrites earlier turns (gpt-oss drops earlier analysis once a final
+            # answer follows): the turn starts after the last generation prompt before its text.
+            header, start = gen_prompt, at + len(gen_prompt)
+            if base.startswith(full[:at]) and len(base) > at:
+                # The prompt has text at its end that the rendering lacks before the turn (an instruction
+                # the template writes after the last message): the model sampled in another context.
+                context = (base[at:] + gen_prompt, gen_prompt)
+        else:
+            header, start, loose, context = _anchored(prompt, full, limit, stop_strings, i)
+    header_start = start - len(header) if loose is None else loose[0] - len(header)
     text_end = region[1] if region is not None else start
-    stop = _last_stop(full, stop_strings, text_end, len(full))
+    openers = _openers(gen_prompt, stop_strings) if gen_prompt else _openers(prompt[-300:], stop_strings, eos)
+    stop = _turn_stop(full, stop_strings, text_end, len(full), preferred=eos, openers=openers)
     end = stop[1] if stop is not None else len(full.rstrip())
     end = max(end, text_end)
     return _Sampled(
@@ -75,8 +93,25 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs) 
         end=end,
         full=full,
         tail_after_text=full[text_end:end],
+        loose=loose,
+        context=context,
         lead_in=functools.partial(_lead_in, tokenizer, messages, tools, i, full, start, template_kwargs),
     )
+
+
+def _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs) -> tuple[int, int] | None:
+    """Where an empty turn (nothing to twin) would have its text: a one-character content marks it, so the
+    turn is not searched for up to the end of the rendering (R7B always ends with an open header)."""
+    marked = [dict(m) for m in messages[: i + 1]]
+    marked[i]["content"] = (messages[i].get("content") or "") + "7"
+    try:
+        text = _render(tokenizer, marked, tools, template_kwargs)
+    except OracleError:
+        return None
+    if ending and text.endswith(ending):
+        text = text[: len(text) - len(ending)]
+    region = _diff_region(full, text)
+    return (region[0], region[0]) if region is not None else None
 
 
 def _lead_in(tokenizer, messages, tools, i, full, start, template_kwargs) -> str | None:

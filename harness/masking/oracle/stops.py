@@ -89,3 +89,37 @@ def _control_string_hazards(messages, stop_strings) -> list[Hazard]:
                 )
             )
     return hazards
+
+
+def _special_hits(text: str, stop_strings: Sequence[str], lo: int, hi: int) -> list[tuple[int, int]]:
+    """Every special-token spelling in ``text[lo:hi]``, in order (the longest where several start together)."""
+    if not stop_strings:
+        return []
+    return [(m.start(), m.end()) for m in _special_pattern(tuple(stop_strings)).finditer(text, lo, hi)]
+
+
+def _openers(prompt_tail: str, stop_strings: Sequence[str], preferred: str | None = None) -> frozenset[str]:
+    """Special tokens that open a turn: those of the generation prompt (``prompt_tail``). Where the
+    previous turn writes the header (the generation prompt adds nothing), ``prompt_tail`` is the
+    prompt's end: the tokens after its last ``preferred`` (end-of-turn) token, else all but the first
+    (which closes the previous message)."""
+    hits = [prompt_tail[a:b] for a, b in _special_hits(prompt_tail, stop_strings, 0, len(prompt_tail))]
+    if preferred and preferred in hits:
+        return frozenset(hits[len(hits) - hits[::-1].index(preferred) :])
+    return frozenset(hits[1:] if len(hits) > 1 else hits)
+
+
+def _turn_stop(text: str, stop_strings: Sequence[str], lo: int, hi: int, *, preferred: str | None = None,
+               openers: frozenset[str] = frozenset()) -> tuple[int, int] | None:
+    """The stop token ending a turn whose text ends at ``lo``: among the special tokens after it, up to the
+    first that opens another turn (``openers``), the first ``preferred`` (the tokenizer's end-of-turn
+    token), else the last one (Qwen's ``</tool_call><|im_end|>``)."""
+    kept = []
+    for a, b in _special_hits(text, stop_strings, lo, hi):
+        if kept and text[a:b] in openers:
+            break  # the next turn, or text written after the last message, starts here
+        kept.append((a, b))
+    for a, b in kept:
+        if text[a:b] == preferred:
+            return (a, b)
+    return kept[-1] if kept else None

@@ -28,7 +28,7 @@ class Expect(enum.Enum):
 class Hazard:
     """Something true of the template or data, not of the masker; reported, never a masker failure."""
 
-    kind: HazardKind  # history_rewrite | straddle | control_string | no_stop_token | resegmented
+    kind: HazardKind  # history_rewrite | context_differs | straddle | control_string | no_stop_token | resegmented
     message_index: int | None
     detail: str
 
@@ -46,3 +46,5 @@ class TurnSpan:
     end: int  # one past the stop token
     glue_end: int  # one past the whitespace glue after the stop token
     sampled_text: str  # what the model emitted at sampling time, through the stop token
+    loose: tuple[int, int] | None = None  # whitespace before ``start`` the inference prompt writes otherwise: either label
+    stop_optional: bool = False  # the stop is the next message's header too (GLM's <|user|>): either label

@@ -27,7 +27,8 @@ def test_twin_message_changes_every_content_character_and_keeps_the_structure():
     assert _differs_everywhere(message["content"], twin["content"])
     assert _differs_everywhere(message["reasoning_content"], twin["reasoning_content"])
     assert [c["function"]["name"] for c in twin["tool_calls"]] == ["f", "g"]
-    assert json.loads(twin["tool_calls"][0]["function"]["arguments"]) == {"city": "77777", "n": 3}  # keys kept
+    # Keys kept; numbers changed too, so a call whose arguments are numbers alone still has a region.
+    assert json.loads(twin["tool_calls"][0]["function"]["arguments"]) == {"city": "77777", "n": 7}
     assert twin["tool_calls"][1]["function"]["arguments"] == {"q": "7 7"}
 
 

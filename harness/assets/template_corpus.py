@@ -1,0 +1,102 @@
+"""The corpus of real chat templates shipped with the package (``harness/assets/templates``).
+
+Each template is a ``.jinja`` file copied from a public source, listed in ``MANIFEST.json`` with its provenance
+(``repo@commit:path``), the model it comes from, the shared base vocabulary it is paired with (the model's own family
+where one is shared, else the closest: the manifest says which), the BOS/EOS strings the real model uses, the control
+strings the real model's vocabulary holds as single special tokens, and the strings that end a generated assistant
+turn (``stops``). ``harness.load_tokenizer(NAME)`` loads such a NAME like a tokenizer folder: the base vocabulary found
+through the usual settings, with the template and tokens from here (``harness.adapters.transformers``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+_PACKAGE = "harness.assets"
+_FOLDER = "templates"
+
+
+class CorpusManifestError(ValueError):
+    """MANIFEST.json names a field wrongly or misses one (says which template and field)."""
+
+
+@dataclass(frozen=True)
+class CorpusTemplate:
+    """One corpus template and how it is loaded (see the module docstring)."""
+
+    name: str
+    family: str
+    represents: str
+    source: dict[str, str]
+    sha256: str
+    vocabulary: str
+    vocabulary_match: str  # "same family" or "closest"
+    special_tokens: tuple[str, ...]
+    stops: tuple[str, ...]
+    dated: bool
+    notes: str
+    bos_token: str | None = None
+    eos_token: str | None = None
+
+    @property
+    def provenance(self) -> str:
+        """``repo@commit:path`` of the file this template was copied from."""
+        return f"{self.source['repo']}@{self.source['commit']}:{self.source['path']}"
+
+    @property
+    def stop(self) -> str:
+        """The first stop string: the end-of-turn string of an answer."""
+        return self.stops[0]
+
+    def text(self) -> str:
+        """The template's Jinja source."""
+        return (resources.files(_PACKAGE) / _FOLDER / f"{self.name}.jinja").read_text(encoding="utf-8")
+
+
+_REQUIRED = ("family", "represents", "source", "sha256", "vocabulary", "vocabulary_match", "special_tokens", "stops",
+             "dated", "notes")
+_SOURCE_FIELDS = ("repo", "commit", "path")
+
+
+def _entry(name: str, raw: dict[str, Any]) -> CorpusTemplate:
+    missing = [field for field in _REQUIRED if field not in raw]
+    missing += [f"source.{field}" for field in _SOURCE_FIELDS if field not in raw.get("source", {})]
+    if missing:
+        raise CorpusManifestError(f"MANIFEST.json: template {name!r} lacks {', '.join(missing)}")
+    if raw["vocabulary_match"] not in ("same family", "closest"):
+        raise CorpusManifestError(f"MANIFEST.json: template {name!r}: vocabulary_match must be 'same family' or "
+                                  f"'closest', not {raw['vocabulary_match']!r}")
+    if not raw["stops"]:
+        raise CorpusManifestError(f"MANIFEST.json: template {name!r} names no stop string")
+    return CorpusTemplate(
+        name=name, family=raw["family"], represents=raw["represents"], source=dict(raw["source"]),
+        sha256=raw["sha256"], vocabulary=raw["vocabulary"], vocabulary_match=raw["vocabulary_match"],
+        special_tokens=tuple(raw["special_tokens"]), stops=tuple(raw["stops"]), dated=bool(raw["dated"]),
+        notes=raw["notes"], bos_token=raw.get("bos_token"), eos_token=raw.get("eos_token"),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def manifest() -> dict[str, Any]:
+    """MANIFEST.json as stored (templates, excluded ones with their reason, duplicates of shared templates)."""
+    return json.loads((resources.files(_PACKAGE) / _FOLDER / "MANIFEST.json").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def corpus_templates() -> dict[str, CorpusTemplate]:
+    """Every corpus template by name."""
+    return {name: _entry(name, raw) for name, raw in manifest()["templates"].items()}
+
+
+def corpus_template(name: str) -> CorpusTemplate | None:
+    """The corpus template called ``name``, or None (a tokenizer folder name, a path ...)."""
+    return corpus_templates().get(name)
+
+
+def corpus_names() -> list[str]:
+    """Names of the corpus templates, sorted."""
+    return sorted(corpus_templates())

@@ -1,0 +1,344 @@
+"""Every corpus template, loaded by name and judged: its control tokens are single tokens, the oracle refuses at
+most 10 % of random conversations, the independent reference masker (harness/testing/reference.py) passes, and
+every planted bug (harness/testing/planted.py) is caught.
+
+One sample of conversations per template (``sample_conversations``, seeded) is judged by the oracle once; each
+masker's output is then judged against the same oracle (``judge_output``). The maskers render and tokenize through
+a memo of the tokenizer, so the planted bugs share the renders of the reference masker. ``cpu``: 10 conversations
+per template (a bug on the 4 richest judged ones); nightly (``slow``): 60 (a bug on 20).
+
+A planted bug whose output is the correct masker's on every conversation tried is no bug there (``double_bos`` on a
+template without BOS, ``glue_after_stop_trained`` where nothing follows the stop token): it is listed, not failed.
+``turns_tokenized_separately`` is left out as in tests/masking/test_check.py (its ids are a re-segmentation, which
+the default policy accepts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from harness.adapters.transformers import frozen_template_date
+from harness.assets.template_corpus import corpus_names, corpus_templates
+from harness.assets.tokenizers import find_tokenizer
+from harness.masking.judging import judge_output
+from harness.masking.output import normalize_output
+from harness.survey.refusals import refusals, sample_conversations
+from harness.testing import planted, reference
+
+NAMES = corpus_names()
+MAX_REFUSAL_RATE = 0.10
+
+# Templates the harness does not judge yet (issue 16: the probe, the oracle and the reference masker are being
+# extended), each with the exact assertion it fails with (first line). cpu: measured at 09:08 UTC on branch i16
+# (469fbac), strict (a template that starts passing fails the run until it is taken off the list). Nightly: measured
+# at 08:54 on earlier code and not re-run since, so not strict. Reported to the lead; never a reason to weaken the
+# checks above.
+KNOWN_FAILURES: dict[str, str] = {
+    "apertus-8b-instruct": (
+        "the reference masker fails: 20 token(s) trained that the model did not generate: tool result"
+    ),
+    "apriel-1.5-15b-thinker": (
+        "the reference masker fails: 6 generated token(s) not trained (tool-call turn, part), in assistant "
+        "message(s) [2]"
+    ),
+    "apriel-1.6-15b-thinker": (
+        "the reference masker fails: 5 token(s) trained that the model did not generate: user"
+    ),
+    "bielik-11b-v3-instruct": (
+        "the reference masker fails: 82 generated token(s) not trained (tool-call turn, part), in assistant "
+        "message(s) [8]"
+    ),
+    "command-r-plus-tool-use": (
+        "the reference masker fails: 156 token(s) trained that the model did not generate: assistant text the"
+        " model did not sample"
+    ),
+    "command-r7b-tool-use": (
+        "the reference masker fails: 4 token(s) trained that the model did not generate: assistant text the "
+        "model did not sample"
+    ),
+    "deepseek-r1-distill-qwen-32b": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the "
+        "model did not sample"
+    ),
+    "gigachat3-10b-a1.8b": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+    "glm-4.6": (
+        "the reference masker fails: 2 token(s) trained that the model did not generate: tool result"
+    ),
+    "glm-4.7-flash": (
+        "the reference masker fails: 2 token(s) trained that the model did not generate: tool result"
+    ),
+    "lfm2.5-8b-a1b": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+    "lfm2.5-instruct": (
+        "the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+    "minimax-m2": (
+        "the reference masker fails: 3 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+    "ministral-3-14b-reasoning": (
+        "the oracle refused 2 of 10 conversations: ['2x TemplateRenderError: the chat template cannot render "
+        "this conversation: TemplateError: Assistant message must have a string or a list of chunks in "
+        "content or a list of tool calls.']"
+    ),
+    "mistral-nemo-instruct-2407": (
+        "the reference masker fails: 354 token(s) trained that the model did not generate: user"
+    ),
+    "mistral-small-3.2-24b-instruct": (
+        "the reference masker fails: 131 token(s) trained that the model did not generate: user"
+    ),
+    "nemotron-3-nano-30b-a3b": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: text the generation "
+        "prompt forces"
+    ),
+    "nemotron-nano-v2": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+    "phi-4-mini-tools": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the "
+        "model did not sample"
+    ),
+    "qwen3.5": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+    "qwq-32b": (
+        "the reference masker fails: 46 generated token(s) not trained (answer turn, part), in assistant "
+        "message(s) [10]"
+    ),
+    "solar-open-100b": (
+        "the reference masker fails: 11 token(s) trained that the model did not generate: user"
+    ),
+    "step-3.5-flash": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+}
+KNOWN_SLOW_FAILURES: dict[str, str] = {
+    "apertus-8b-instruct": (
+        "the reference masker fails: 22 token(s) trained that the model did not generate: tool result"
+    ),
+    "apriel-1.5-15b-thinker": (
+        "the reference masker fails: 14 generated token(s) not trained (tool-call turn, part), in assistant "
+        "message(s) [1]"
+    ),
+    "apriel-1.6-15b-thinker": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+    "command-r-plus-tool-use": (
+        "the reference masker fails: 156 token(s) trained that the model did not generate: assistant text the"
+        " model did not sample"
+    ),
+    "command-r7b-tool-use": (
+        "the reference masker fails: 4 token(s) trained that the model did not generate: assistant text the "
+        "model did not sample"
+    ),
+    "deepseek-r1-distill-qwen-32b": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the "
+        "model did not sample"
+    ),
+    "deepseek-v3.2": (
+        "the reference masker fails: 4 generated token(s) not trained (answer turn, part), in assistant "
+        "message(s) [10]"
+    ),
+    "gemma-4-31b-it": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
+    ),
+    "gigachat3-10b-a1.8b": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+    "glm-4.6": (
+        "the reference masker fails: 5 token(s) trained that the model did not generate: tool result"
+    ),
+    "glm-4.7-flash": (
+        "the oracle refused 21 of 56 conversations: [\"7x OracleError: message 4: assistant header "
+        "'<|assistant|><think>' not found where the turn is rendered\", \"6x OracleError: message 5: assistant "
+        "header '<|assistant|><think>' not found …"
+    ),
+    "lfm2.5-8b-a1b": (
+        "the reference masker fails: 4 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+    "lfm2.5-instruct": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
+        "token"
+    ),
+    "minimax-m2": (
+        "the oracle refused 22 of 56 conversations: [\"7x OracleError: message 4: assistant header "
+        "']~b]ai\\\\n<think>\\\\n' not found where the turn is rendered\", \"6x OracleError: message 5: assistant "
+        "header ']~b]ai\\\\n<think>\\\\n' not found wh…"
+    ),
+    "ministral-3-14b-reasoning": (
+        "the oracle refused 12 of 57 conversations: ['12x TemplateRenderError: the chat template cannot "
+        "render this conversation: TemplateError: Assistant message must have a string or a list of chunks in"
+        " content or a list of tool calls.']"
+    ),
+    "mistral-nemo-instruct-2407": (
+        "the reference masker fails: 766 token(s) trained that the model did not generate: user"
+    ),
+    "mistral-small-3.2-24b-instruct": (
+        "the reference masker fails: 247 token(s) trained that the model did not generate: user"
+    ),
+    "nemotron-3-nano-30b-a3b": (
+        "the oracle refused 22 of 56 conversations: [\"7x OracleError: message 4: assistant header "
+        "'<|im_start|>assistant\\\\n<think>\\\\n' not found where the turn is rendered\", \"5x OracleError: message"
+        " 5: assistant header '<|im_start|>assist…"
+    ),
+    "nemotron-nano-v2": (
+        "the oracle refused 48 of 57 conversations: [\"28x OracleError: message 1: assistant header "
+        "'<SPECIAL_11>Assistant\\\\n<think>\\\\n' not found where the turn is rendered\", \"7x OracleError: message"
+        " 5: assistant header '<SPECIAL_11>Assis…"
+    ),
+    "phi-4-mini-tools": (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the "
+        "model did not sample"
+    ),
+    "qwen3.5": (
+        "the oracle refused 31 of 56 conversations: [\"20x OracleError: message 1: assistant header "
+        "'<|im_start|>assistant\\\\n<think>\\\\n' not found where the turn is rendered\", \"11x OracleError: "
+        "message 2: assistant header '<|im_start|>assi…"
+    ),
+    "qwq-32b": (
+        "the oracle refused 16 of 57 conversations: [\"9x OracleError: message 8: assistant header "
+        "'<|im_start|>assistant\\\\n<think>\\\\n' not found where the turn is rendered\", \"3x OracleError: message"
+        " 9: assistant header '<|im_start|>assist…"
+    ),
+    "seed-oss-36b-instruct": (
+        "the reference masker fails: 3 token(s) trained that the model did not generate: user"
+    ),
+    "solar-open-100b": (
+        "the reference masker fails: 34 token(s) trained that the model did not generate: user"
+    ),
+    "step-3.5-flash": (
+        "the oracle refused 31 of 56 conversations: [\"20x OracleError: message 1: assistant header "
+        "'<|im_start|>assistant\\\\n<think>\\\\n' not found where the turn is rendered\", \"11x OracleError: "
+        "message 2: assistant header '<|im_start|>assi…"
+    ),
+}
+
+
+# Fails only after other templates ran in the same process (pytest -m cpu -n 2 tests/assets tests/survey), passes
+# alone: order-dependent, not yet explained (some state shared between templates). Not strict for that reason.
+ORDER_DEPENDENT: dict[str, str] = {
+    "gemma-4-31b-it": ("in the full -n 2 run: the reference masker fails: 2 token(s) trained that the model did not "
+                       "generate: assistant text the model did not sample (passes alone)"),
+}
+
+
+def _names(known: dict[str, str], *, strict: bool):
+    return [pytest.param(name, marks=pytest.mark.xfail(strict=strict, raises=AssertionError, reason=known[name]))
+            if name in known else
+            pytest.param(name, marks=pytest.mark.xfail(strict=False, raises=AssertionError, reason=ORDER_DEPENDENT[name]))
+            if name in ORDER_DEPENDENT else name for name in NAMES]
+BUGS = [bug for bug in planted.PLANTED_BUGS if bug.__name__ != "turns_tokenized_separately"]
+
+
+class _Memo:
+    """The tokenizer, with renders and encodings remembered: maskers built on the same prefix renders share them."""
+
+    def __init__(self, tokenizer):
+        self._tokenizer = tokenizer
+        self._renders: dict[str, str] = {}
+        self._encodings: dict[str, object] = {}
+
+    def __getattr__(self, name):
+        return getattr(self._tokenizer, name)
+
+    def apply_chat_template(self, messages, **kwargs):
+        key = json.dumps([messages, kwargs], sort_keys=True, default=repr)
+        if key not in self._renders:
+            self._renders[key] = self._tokenizer.apply_chat_template(messages, **kwargs)
+        return self._renders[key]
+
+    def __call__(self, text, **kwargs):
+        key = json.dumps([text, kwargs], sort_keys=True)
+        if key not in self._encodings:
+            self._encodings[key] = self._tokenizer(text, **kwargs)
+        return self._encodings[key]
+
+
+def _judge(tokenizer, oracle, masker, conversation):
+    """(violations, output) of ``masker`` on a conversation the oracle judged."""
+    output = normalize_output(masker(conversation["messages"], conversation.get("tools")))
+    fresh = dataclasses.replace(oracle, hazards=list(oracle.hazards))
+    _, found, _ = judge_output(tokenizer, fresh, output)
+    return found, output
+
+
+def _richest(judged, count):
+    """The judged conversations with the most assistant turns and tool messages (where bugs show), first ``count``."""
+    def richness(item):
+        messages = item[0][0]["messages"]
+        return (sum(m["role"] == "tool" for m in messages) > 0, sum(m["role"] == "assistant" for m in messages),
+                len(messages))
+    return sorted(judged, key=richness, reverse=True)[:count]
+
+
+def check_loaded(name, tokenizer):
+    """Loaded by name: the corpus template over its base vocabulary, the real model's strings as single tokens."""
+    template = corpus_templates()[name]
+    assert find_tokenizer(name).corpus_template == name
+    assert tokenizer.chat_template == template.text() and tokenizer.name_or_path == name
+    for text in template.special_tokens + tuple(t for t in (template.bos_token, template.eos_token) if t):
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        assert len(ids) == 1, f"{name}: {text!r} is {len(ids)} tokens"
+    assert (template.bos_token or tokenizer.bos_token) == tokenizer.bos_token
+    assert (template.eos_token or tokenizer.eos_token) == tokenizer.eos_token
+
+
+def check_corpus_template(name, load_tokenizer_or_skip, *, conversations: int, bug_conversations: int):
+    template = corpus_templates()[name]
+    tokenizer = load_tokenizer_or_skip(name)
+    check_loaded(name, tokenizer)
+    with frozen_template_date():
+        sample = sample_conversations(tokenizer, conversations, seed=0)
+        result = refusals(tokenizer, sample)
+        assert result.total == len(sample) > 0
+        rate = result.rate
+        assert rate <= MAX_REFUSAL_RATE, (
+            f"{name}: the oracle refused {len(result.refused)} of {result.total} conversations: {result.reasons()}")
+        memo = _Memo(tokenizer)
+        correct = reference.correct_masker(memo, template.stops)
+        reference_outputs = []
+        for conversation, oracle in result.judged:
+            found, output = _judge(tokenizer, oracle, correct, conversation)
+            assert not found, f"{name}: the reference masker fails: {found[0].summary}\n{conversation}"
+            reference_outputs.append(output)
+        missed, not_a_bug = [], []
+        chosen = _richest(list(zip(result.judged, reference_outputs)), bug_conversations)
+        for bug in BUGS:
+            masker = bug(memo, template.stops)
+            caught = same = False
+            identical = True
+            for (conversation, oracle), correct_output in chosen:
+                found, output = _judge(tokenizer, oracle, masker, conversation)
+                same = output.input_ids == correct_output.input_ids and output.trained == correct_output.trained
+                identical = identical and same
+                caught = caught or bool(found)
+            if not caught:
+                (not_a_bug if identical else missed).append(bug.__name__)
+        assert not missed, f"{name}: planted bugs not caught: {missed} (no bug here: {not_a_bug})"
+        assert len(not_a_bug) < len(BUGS) // 2, f"{name}: most planted bugs changed nothing: {not_a_bug}"
+
+
+@pytest.mark.parametrize("name", _names(KNOWN_FAILURES, strict=True))
+def test_corpus_template_loads_and_is_judged(name, load_tokenizer_or_skip):
+    check_corpus_template(name, load_tokenizer_or_skip, conversations=10, bug_conversations=4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _names(KNOWN_SLOW_FAILURES, strict=False))
+def test_corpus_template_is_judged_thoroughly(name, load_tokenizer_or_skip):
+    check_corpus_template(name, load_tokenizer_or_skip, conversations=60, bug_conversations=20)
