@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from harness.masking.oracle.render import _diff_region, _render, _text_region, _with_twin
 from harness.masking.oracle.anchor import _anchored, _whitespace_end
 from harness.masking.oracle.stops import _common_prefix_length, _openers, _turn_stop, conversation_ending
+from harness.masking.conversation import REASONING_FIELDS
 from harness.masking.oracle.types import OracleError
 
 
@@ -48,7 +49,7 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
     if ending and twin_full.endswith(ending):
         twin_full = twin_full[: len(twin_full) - len(ending)]
     region = _diff_region(full, twin_full)
-    if region is None:
+    if region is None and _says_nothing(messages[i]):
         region = _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs)
     limit = region[0] if region is not None else len(full)
     gen_prompt = prompt[len(base) :]
@@ -81,7 +82,10 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
             header, start, loose, context = _anchored(prompt, full, limit, stop_strings, i)
     header_start = start - len(header) if loose is None else loose[0] - len(header)
     text_end = region[1] if region is not None else start
-    openers = _openers(gen_prompt, stop_strings) if gen_prompt else _openers(prompt[-300:], stop_strings, eos)
+    # Where the previous turn writes the header (no generation prompt), the rendering may go on with the next turn's
+    # opening tokens (an always-open header): the turn ends before them. A turn that follows its own generation
+    # prompt runs to the last stop (gpt-oss writes analysis, <|end|>, <|start|>assistant, then the call).
+    openers = frozenset() if gen_prompt else _openers(prompt[-300:], stop_strings, eos)
     stop = _turn_stop(full, stop_strings, text_end, len(full), preferred=eos, openers=openers)
     end = stop[1] if stop is not None else len(full.rstrip())
     end = max(end, text_end)
@@ -97,6 +101,12 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
         context=context,
         lead_in=functools.partial(_lead_in, tokenizer, messages, tools, i, full, start, template_kwargs),
     )
+
+
+def _says_nothing(message) -> bool:
+    """A turn with no text, no reasoning and no call: only then is its place marked by a content of its own (a call
+    with empty arguments or a reasoning-only turn has text to locate; marking it moves the turn elsewhere)."""
+    return not message.get("tool_calls") and not any(message.get(field) for field in REASONING_FIELDS)
 
 
 def _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs) -> tuple[int, int] | None:

@@ -73,3 +73,20 @@ def test_generated_text_is_located(load_tokenizer_or_skip, template, trained, ha
     assert judge(masker, tokenizer, MESSAGES)[1] == []
     everything = lambda m, t: {"input_ids": oracle.input_ids, "labels": list(oracle.input_ids)}  # noqa: E731
     assert judge(everything, tokenizer, MESSAGES)[1]
+
+
+def test_a_turn_that_follows_its_own_generation_prompt_runs_to_its_last_stop(load_tokenizer_or_skip):
+    """gpt-oss samples analysis, <|end|>, <|start|>assistant to=functions..., the call and <|call|> in one turn: the
+    <|start|> in the middle is not the next turn's opener (an empty-arguments call has no text to locate it by)."""
+    tokenizer = load_tokenizer_or_skip("gpt-oss-20b")
+    call = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": {}}}
+    messages = [{"role": "user", "content": "Weather?"},
+                {"role": "assistant", "content": None, "reasoning_content": "Look it up.", "tool_calls": [call]}]
+    tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather.",
+                                               "parameters": {"type": "object", "properties": {}}}}]
+    oracle = build_oracle(tokenizer, messages, tools)
+    pieces = [tokenizer.decode([token]) for token in oracle.input_ids]
+    call_end = pieces.index("<|call|>")
+    analysis = pieces.index("Look")
+    assert all(oracle.expected[t] is Expect.TRAIN for t in range(analysis, call_end + 1)), list(
+        zip(pieces[analysis:call_end + 1], [e.value for e in oracle.expected[analysis:call_end + 1]]))
