@@ -125,6 +125,14 @@ KNOWN_FAILURES: dict[str, str] = {
     ),
 }
 KNOWN_SLOW_FAILURES: dict[str, str] = {
+    # Seen in the nightly run of the merged code (60 conversations): the reference masker, not yet right here.
+    "bielik-11b-v3-instruct": (
+        "the reference masker fails: 7 generated token(s) not trained (answer turn, part), in assistant message(s) "
+        "[8]; the end-of-turn token is not trained in 2 place(s)"
+    ),
+    "deepseek-r1-distill-llama-8b": (
+        "the reference masker fails: 9 generated token(s) not trained (answer turn, part), in assistant message(s) [1]"
+    ),
     "apertus-8b-instruct": (
         "the reference masker fails: 22 token(s) trained that the model did not generate: tool result"
     ),
