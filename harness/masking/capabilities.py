@@ -28,6 +28,11 @@ class TemplateCapabilities:
         that JSON alone where the template names no tag.
     tools_required: the template raises unless ``tools`` is given: every conversation carries tools.
     tool_shape: how tool schemas and call arguments must be written (``harness.masking.tool_shapes``).
+    empty_answers: an assistant turn without tool calls may have empty content (Ministral 3 raises
+        "Assistant message must have a string or a list of chunks in content or a list of tool calls").
+    repeated_user_texts: two user turns may have the same text. False where the template compares
+        messages by value, so a copy of a turn renders unlike a distinct turn (Mistral Small 3.2 and
+        Nemo write the tools before every user turn equal to the last one).
     adapted: what the probe changed from the plain OpenAI format, one phrase each (coverage lines).
     """
 
@@ -48,6 +53,8 @@ class TemplateCapabilities:
     tool_call_tag: str | None = None
     tools_required: bool = False
     tool_shape: ToolShape = ToolShape()
+    empty_answers: bool = True
+    repeated_user_texts: bool = True
     adapted: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()  # why each failing probe failed, for summary()
 

@@ -143,6 +143,8 @@ class _Prober:
                 break
         if tools and reasoning_field:
             reasoning_calls = self._probe_reasoning_calls(reasoning_field, content, id_format)
+        empty_answers = self._probe_empty_answers(multi_turn)
+        repeated_user_texts = not multi_turn or self._probe_repeated_user_texts(tools)
         adapted = []
         if self.default_tools is not None:
             adapted.append("tools given in every conversation (the template raises without them: "
@@ -150,6 +152,13 @@ class _Prober:
                            + ")")
         if (tools or text_calls or self.default_tools) and self.shape != ToolShape():
             adapted.append(self.shape.describe())
+        if not empty_answers:
+            adapted.append("answers never empty (the template raises on an assistant turn with empty content and no "
+                           "tool calls: " + next((e.split(": ", 1)[1] for e in self.errors if e.startswith("empty")), "")
+                           + ")")
+        if not repeated_user_texts:
+            adapted.append("user turns never repeat an earlier user turn's text (the template renders a copy of a "
+                           "turn unlike a distinct turn: it compares messages by value)")
         return TemplateCapabilities(
             system_role=system_role,
             multi_turn=multi_turn,
@@ -168,6 +177,8 @@ class _Prober:
             tool_call_tag=tag if text_calls else None,
             tools_required=self.default_tools is not None,
             tool_shape=self.shape,
+            empty_answers=empty_answers,
+            repeated_user_texts=repeated_user_texts,
             adapted=tuple(adapted),
             errors=tuple(self.errors),
         )
@@ -253,6 +264,35 @@ class _Prober:
         # Reasoning of a tool-call turn before the final answer may legitimately be dropped from
         # history (Qwen3, gpt-oss): only require that it renders and the rest stays intact.
         return self._ok("reasoning_with_tool_calls", messages, self._tools(), markers)
+
+    def _probe_empty_answers(self, multi_turn: bool) -> bool:
+        """An answer with empty content renders, as the last turn and (multi-turn templates) in history."""
+        user = {"role": "user", "content": "umarkerone"}
+        empty = {"role": "assistant", "content": ""}
+        if not self._ok("empty answer", [user, empty], None, ["umarkerone"]):
+            return False
+        later = [{"role": "user", "content": "umarkertwo"}, {"role": "assistant", "content": "amarkertwo"}]
+        return not multi_turn or self._ok("empty answer in history", [user, empty, *later], None,
+                                          ["umarkerone", "umarkertwo", "amarkertwo"])
+
+    def _probe_repeated_user_texts(self, tools: bool) -> bool:
+        """Two user turns with the same text render like two distinct turns with that text put in (with the tools
+        given where the template renders them: where they go may depend on which turn is "the last user turn")."""
+        def conversation(second: str) -> list[dict]:
+            return [{"role": "user", "content": "umarkerone"}, {"role": "assistant", "content": "amarkerone"},
+                    {"role": "user", "content": second}, {"role": "assistant", "content": "amarkertwo"}]
+
+        for given in ([self._tools()] if tools or self.default_tools else []) + [None]:
+            try:
+                same = self._render(conversation("umarkerone"), given)
+                distinct = self._render(conversation("umarkertwo"), given)
+            except Exception:  # the plain multi-turn probe already says why a render fails
+                continue
+            if distinct.replace("umarkertwo", "umarkerone") != same:
+                self.errors.append("repeated user text: a user turn equal to another renders unlike a distinct one"
+                                   + (" (tools given)" if given else ""))
+                return False
+        return True
 
     def _documented_call_tag(self) -> str | None:
         try:

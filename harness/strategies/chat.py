@@ -30,7 +30,8 @@ def conversations(
     """``{"messages": [...], "tools": [...] or None}``: an optional system prompt, 1..``max_turns``
     user turns, each answered by an assistant episode (0-2 tool-call steps, each followed by one tool
     message per call, then a final answer). Only what ``capabilities`` allows is generated; the last
-    message is always an assistant answer."""
+    message is always an assistant answer. Where the template renders a repeated user turn unlike a
+    distinct one (``capabilities.repeated_user_texts`` False), no user text repeats an earlier one."""
     check_int("max_turns", max_turns, 1, 50)
     check_bool("tools", tools)
     caps = check_capabilities(capabilities)
@@ -57,7 +58,7 @@ def _conversations(draw, max_turns, tools, caps, controls, reasoning, hard_text)
     next_id = 1
     options = {"capabilities": caps, "control_strings": controls, "reasoning": reasoning, "hard_text": hard_text}
     for _ in range(turns):
-        messages.append({"role": "user", "content": draw(text)})
+        messages.append({"role": "user", "content": _user_text(draw(text), messages, caps)})
         for _ in range(draw(st.integers(0, max_steps))):
             turn = draw(assistant_turns(tools=schemas, calls=True, first_id=next_id, **options))
             text_calls = turn.pop(TEXT_CALLS, None)
@@ -73,6 +74,19 @@ def _conversations(draw, max_turns, tools, caps, controls, reasoning, hard_text)
             answer["content"] = draw(st.sampled_from(earlier))
         messages.append(answer)
     return {"messages": messages, "tools": list(schemas) if schemas else None}
+
+
+def _user_text(drawn: str, messages: list[dict], caps: TemplateCapabilities) -> str:
+    """``drawn``, or where the template renders a repeated user turn unlike a distinct one
+    (``caps.repeated_user_texts`` False) and ``drawn`` repeats one, ``drawn`` made distinct by a number."""
+    if caps.repeated_user_texts:
+        return drawn
+    earlier = {m["content"] for m in messages if m["role"] == "user"}
+    text, n = drawn, 1
+    while text in earlier:
+        n += 1
+        text = f"{drawn} ({n})" if drawn else f"({n})"
+    return text
 
 
 def conversations_for(tokenizer, *, template_kwargs: dict | None = None, **options: Any) -> st.SearchStrategy[dict]:

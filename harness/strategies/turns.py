@@ -45,7 +45,8 @@ def assistant_turns(
     hard_text: bool = True,
 ) -> st.SearchStrategy[dict]:
     """One assistant message. ``calls=False``: an answer (text, maybe with ``<cite>``/``<answer>``
-    tags and reasoning, inline ``<think>`` or in ``capabilities.reasoning_field``). ``calls=True``:
+    tags and reasoning, inline ``<think>`` or in ``capabilities.reasoning_field``), never empty where
+    ``capabilities.empty_answers`` is False. ``calls=True``:
     one tool call (several when ``capabilities.parallel_calls``) to ``tools``, with content
     ``capabilities.tool_call_content`` or, where the template renders it, some text. Where the
     template drops structured calls but renders tool results (``capabilities.text_tool_calls``),
@@ -67,7 +68,9 @@ def assistant_turns(
 def _assistant_turns(draw, caps, tools, calls, first_id, text, reasoning) -> dict:
     message: dict[str, Any] = {"role": "assistant"}
     if not calls:
-        message["content"] = draw(_answer_text(text=text, reasoning_inline=reasoning))
+        answer = _answer_text(text=text, reasoning_inline=reasoning)
+        # A template that raises on an empty answer (caps.empty_answers False) gets none.
+        message["content"] = draw(answer if caps.empty_answers else answer.filter(bool))
         if reasoning and caps.reasoning_field and draw(st.booleans()):
             message[caps.reasoning_field] = draw(text)
         return message

@@ -26,7 +26,7 @@ class SurveyRow:
 _SHOWN = {"system_role", "multi_turn", "requires_alternation", "tools", "parallel_calls", "tool_call_content",
           "tool_call_id", "text_tool_calls", "tool_call_tag", "tools_required", "tool_shape", "adapted", "errors",
           "tool_results", "reasoning_field", "reasoning_with_tool_calls", "consecutive_tool_messages",
-          "multi_step_tools", "tool_call_text"}
+          "multi_step_tools", "tool_call_text", "empty_answers", "repeated_user_texts"}
 
 
 def adapted_phrases(capabilities) -> list[str]:
@@ -57,6 +57,10 @@ def adapted_phrases(capabilities) -> list[str]:
         out.append("no system")
     if not c.multi_turn:
         out.append("single turn")
+    if not c.empty_answers:
+        out.append("answers non-empty")
+    if not c.repeated_user_texts:
+        out.append("user texts distinct")
     for f in fields(c):
         if f.name not in _SHOWN and getattr(c, f.name) != getattr(PERMISSIVE, f.name):
             out.append(f"{f.name}={getattr(c, f.name)!r}")

@@ -133,3 +133,60 @@ def test_nothing_renders_lists_each_shape_tried(load_tokenizer_or_skip):
     message = str(raised.value)
     assert "no tools" in message and "schema as given" in message and "schema described" in message
     assert message.count("this template renders nothing") == 3
+
+
+# A Ministral-3-like template: an assistant turn with empty content and no tool calls raises.
+EMPTY_ANSWER_RAISES = (
+    "{% for m in messages %}{% if m.role == 'assistant' %}"
+    "{% if not m.content and not m.tool_calls %}{{ raise_exception('Assistant message must have content') }}{% endif %}"
+    "<|im_start|>assistant\n{{ m.content or '' }}<|im_end|>\n"
+    "{% else %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+# A Mistral-Small-3.2/Nemo-like template: the tools go before every user turn *equal to* the last one.
+TOOLS_BEFORE_EQUAL_USER_TURNS = (
+    "{% set users = messages | selectattr('role', 'equalto', 'user') | list %}{% for m in messages %}"
+    "{% if m.role == 'user' and tools and m == users[-1] %}[TOOLS]{{ tools | tojson }}[/TOOLS]{% endif %}"
+    "<|im_start|>{{ m.role }}\n{{ m.content }}{% for c in m.tool_calls or [] %}<tool_call>{{ c.function | tojson }}"
+    "</tool_call>{% endfor %}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def _sample(tokenizer, count: int = 25) -> list[dict]:
+    from harness.survey.refusals import sample_conversations
+
+    return sample_conversations(tokenizer, count, seed=0)
+
+
+def test_probe_learns_answers_must_not_be_empty(load_tokenizer_or_skip):
+    from harness.adapters.transformers import render
+
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    tokenizer.chat_template = EMPTY_ANSWER_RAISES
+    capabilities = probe_template(tokenizer)
+    assert capabilities.empty_answers is False and capabilities.repeated_user_texts is True
+    assert any("answers never empty" in line and "must have content" in line for line in capabilities.adapted), \
+        capabilities.adapted
+    for conversation in _sample(tokenizer):
+        answers = [m for m in conversation["messages"] if m["role"] == "assistant" and not m.get("tool_calls")]
+        assert all(m["content"] for m in answers), conversation
+        render(tokenizer, conversation["messages"], conversation["tools"])  # raises on an empty answer
+
+
+def test_probe_learns_user_texts_must_not_repeat(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    tokenizer.chat_template = TOOLS_BEFORE_EQUAL_USER_TURNS
+    capabilities = probe_template(tokenizer)
+    assert capabilities.repeated_user_texts is False and capabilities.empty_answers is True and capabilities.tools
+    assert any("never repeat" in line for line in capabilities.adapted), capabilities.adapted
+    samples = _sample(tokenizer)
+    assert any(sum(m["role"] == "user" for m in c["messages"]) > 2 for c in samples), "multi-turn samples drawn"
+    for conversation in samples:
+        users = [m["content"] for m in conversation["messages"] if m["role"] == "user"]
+        assert len(users) == len(set(users)), users
+
+
+def test_ordinary_templates_keep_empty_answers_and_repeated_user_texts(load_tokenizer_or_skip):
+    capabilities = probe_template(load_tokenizer_or_skip("qwen2.5-instruct"))
+    assert capabilities.empty_answers and capabilities.repeated_user_texts, capabilities.summary()
+    assert not capabilities.adapted

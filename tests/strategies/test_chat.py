@@ -85,3 +85,28 @@ def test_conversations_for_rejects_capabilities(load_tokenizer_or_skip):
     tokenizer = load_tokenizer_or_skip("phi-3.5-mini-instruct")
     with pytest.raises(InvalidArgument):
         conversations_for(tokenizer, capabilities=TemplateCapabilities())
+
+
+def test_answers_are_never_empty_where_the_template_raises_on_them():
+    @settings(database=None, max_examples=40)
+    @given(conversations(capabilities=TemplateCapabilities(empty_answers=False)))
+    def check(conversation):
+        for message in conversation["messages"]:
+            if message["role"] == "assistant" and not message.get("tool_calls"):
+                assert message["content"], conversation
+
+    check()
+
+
+def test_user_texts_never_repeat_where_the_template_compares_turns():
+    multi_turn = []
+
+    @settings(database=None, max_examples=40)
+    @given(conversations(capabilities=TemplateCapabilities(repeated_user_texts=False)))
+    def check(conversation):
+        users = [m["content"] for m in conversation["messages"] if m["role"] == "user"]
+        assert len(users) == len(set(users)), users
+        multi_turn.append(len(users) > 1)
+
+    check()
+    assert any(multi_turn), "multi-turn conversations drawn (unadapted, they often repeat the empty user text)"
