@@ -153,9 +153,9 @@ class _Prober:
         if (tools or text_calls or self.default_tools) and self.shape != ToolShape():
             adapted.append(self.shape.describe())
         if not empty_answers:
-            adapted.append("answers never empty (the template raises on an assistant turn with empty content and no "
-                           "tool calls: " + next((e.split(": ", 1)[1] for e in self.errors if e.startswith("empty")), "")
-                           + ")")
+            why = next(e.split(": ", 1)[1] for e in self.errors if e.startswith("empty"))
+            adapted.append(f"answers never empty (the template raises on an assistant turn with empty content and no "
+                           f"tool calls: {why})")
         if not repeated_user_texts:
             adapted.append("user turns never repeat an earlier user turn's text (the template renders a copy of a "
                            "turn unlike a distinct turn: it compares messages by value)")
@@ -267,13 +267,10 @@ class _Prober:
 
     def _probe_empty_answers(self, multi_turn: bool) -> bool:
         """An answer with empty content renders, as the last turn and (multi-turn templates) in history."""
-        user = {"role": "user", "content": "umarkerone"}
-        empty = {"role": "assistant", "content": ""}
-        if not self._ok("empty answer", [user, empty], None, ["umarkerone"]):
-            return False
+        start = [{"role": "user", "content": "umarkerone"}, {"role": "assistant", "content": ""}]
         later = [{"role": "user", "content": "umarkertwo"}, {"role": "assistant", "content": "amarkertwo"}]
-        return not multi_turn or self._ok("empty answer in history", [user, empty, *later], None,
-                                          ["umarkerone", "umarkertwo", "amarkertwo"])
+        return self._ok("empty answer", start, None, ["umarkerone"]) and (
+            not multi_turn or self._ok("empty answer in history", start + later, None, ["umarkertwo", "amarkertwo"]))
 
     def _probe_repeated_user_texts(self, tools: bool) -> bool:
         """Two user turns with the same text render like two distinct turns with that text put in (with the tools
