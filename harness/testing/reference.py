@@ -1,12 +1,19 @@
 """An independent correct masker, for testing checks of maskers (the harness's own tests, or yours).
 
 It finds each assistant turn by prefix rendering (``P_i`` = history with the generation prompt, ``F_i`` = history with
-the turn) and ends it at a stop string given by the caller, never through the oracle. It is correct only for templates
-that do not rewrite history. ``per_message_masker`` gives the same labels on ids tokenized piece by piece; the planted
-bugs (``harness.testing.planted``) are built on the same span helpers.
+the turn) and ends it at a stop string given by the caller, never through the oracle. Where the whole conversation
+renders the turn or its history otherwise than ``F_i`` (a template that drops earlier reasoning, moves the system
+prompt into the last user message, or closes a turn differently once more follows), the turn is found again in the
+whole rendering: the text that changes with the turn's own fields (a twin render), extended back over what the model
+sampled before that text (else to the assistant header) and forward to its stop string. ``per_message_masker`` gives
+the same labels on ids tokenized piece by piece; the planted bugs (``harness.testing.planted``) are built on the same
+span helpers.
 """
 
 from __future__ import annotations
+
+import json
+import os
 
 from harness.adapters.transformers import encode_with_offsets, render
 
@@ -27,15 +34,17 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
     """``(message index, start, end)`` of each assistant turn; ``stop`` is a stop string or several."""
     spans = []
     whole = render(tokenizer, messages, tools)
+    floor = 0  # where the previous turn ends in ``whole``
     for i, message in enumerate(messages):
         if message["role"] != "assistant":
             continue
         prompt = render(tokenizer, messages[:i], tools, add_generation_prompt=True)
         full = render(tokenizer, messages[: i + 1], tools)
         start = _turn_start(tokenizer, messages, tools, i, prompt, full)
+        rendered = messages[: i + 1]  # the messages ``full`` renders
         if not any(s in full[start:] for s in stops_of(stop)) and whole.startswith(full):
             # The template closes the turn only once another message follows (Apertus, GLM).
-            full = whole
+            full, rendered = whole, messages
         # The turn ends at the template's stop string after the content (the last one in F_i),
         # or, for the planted bug, at the first stop string found after the turn starts.
         if first_stop_in_text:
@@ -45,27 +54,138 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
             found = [(full.find(s, len(render(tokenizer, messages[: i + 1], tools))), s) for s in stops_of(stop)]
             at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
         else:
-            bound = len(full) - _appended_length(render(tokenizer, messages[:i], tools), full)
-            at, hit = max((full.rfind(s, 0, bound), s) for s in stops_of(stop))
-        if at < 0:  # no stop at all (the last turn of Apertus, GLM): the turn ends with its text
-            at, hit = len(full.rstrip()), ""
-        spans.append((i, start, at + len(hit)))
+            bound = len(full) - _appended_length(tokenizer, render(tokenizer, messages[:i], tools), full, stop)
+            at, hit = max((full.rfind(s, start, bound), s) for s in stops_of(stop))
+        if at < 0:  # no stop at all (the last turn of Apertus, GLM; Command R's tool call): it ends with its text
+            at, hit = len(full[: bound if full is not whole and not first_stop_in_text else len(full)].rstrip()), ""
+        end = at + len(hit)
+        if not first_stop_in_text:
+            end = _first_stop_after_text(tokenizer, rendered, tools, i, full, start, end, stop)
+        if full is not whole and not whole.startswith(full[:end]):
+            start, end = _span_in_whole(tokenizer, messages, tools, i, whole, full, (prompt, start, end), stop,
+                                        floor, first_stop_in_text)
+        spans.append((i, start, end))
+        floor = end
     return spans
 
 
-def _appended_length(history: str, full: str) -> int:
+def _first_stop_after_text(tokenizer, messages, tools, i, full: str, start: int, end: int, stop) -> int:
+    """``end``, or the end of an earlier stop string that follows the turn's own text: the model stops at the first
+    one (DeepSeek-R1's template writes a tool-call turn, ``<｜end▁of▁sentence｜>``, then the turn again, empty)."""
+    region = _own_text_region(tokenizer, messages, tools, i, full)
+    if region is None:
+        return end
+    found = [(full.find(s, max(region[1], start)), s) for s in stops_of(stop)]
+    at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
+    return at + len(hit) if 0 <= at and at + len(hit) < end else end
+
+
+def _span_in_whole(tokenizer, messages, tools, i, whole, full, sampled, stop, floor, first_stop_in_text):
+    """``(start, end)`` in ``whole`` of turn ``i``, which ``whole`` renders otherwise than its prefix render ``full``
+    (where the turn spans ``start:end`` after ``prompt``, as ``sampled`` holds them)."""
+    prompt, start, end = sampled
+    in_whole = _own_text_region(tokenizer, messages, tools, i, whole)
+    in_full = _own_text_region(tokenizer, messages[: i + 1], tools, i, full)
+    if in_whole is None or in_full is None:
+        raise ValueError(f"message {i}: the turn's own text cannot be found in the rendering")
+    lead, tail = full[start : in_full[0]], full[in_full[1] : end]
+    if lead and whole.endswith(lead, floor, in_whole[0]):
+        begin = in_whole[0] - len(lead)
+    else:  # the text before the turn's own was rewritten (reasoning dropped): the turn starts after its header
+        begin = _after_header(tokenizer, whole, floor, in_whole[0], _generation_header(tokenizer, messages, tools, i, prompt))
+    if first_stop_in_text:
+        found = [(whole.find(s, begin), s) for s in stops_of(stop)]
+        at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
+        return begin, (at + len(hit) if at >= 0 else in_whole[1])
+    if tail and whole.startswith(tail, in_whole[1]):
+        return begin, in_whole[1] + len(tail)
+    found = [(whole.find(s, in_whole[1]), s) for s in stops_of(stop)]
+    at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
+    return begin, (at + len(hit) if at >= 0 else in_whole[1])
+
+
+def _generation_header(tokenizer, messages, tools, i, prompt: str) -> str:
+    """What the generation prompt adds to the history (``<|im_start|>assistant\n``, maybe a forced ``<think>\n``)."""
+    history = render(tokenizer, messages[:i], tools) if i else ""
+    return prompt[len(os.path.commonprefix([history, prompt])) :]
+
+
+def _after_header(tokenizer, text: str, lo: int, hi: int, header: str) -> int:
+    """Just after the last assistant header in ``text[lo:hi]``: the generation prompt's header, else its first line,
+    else its first token (GLM's ``<|assistant|>``: the rewritten history no longer shows a forced ``<think>``), else
+    ``hi``."""
+    line = len(header)
+    if "\n" in header:
+        line = header.find("\n") + 1
+        while line < len(header) and header[line].isspace():
+            line += 1
+    ids, offsets = encode_with_offsets(tokenizer, header) if header else ([], [])
+    first_token = header[: offsets[0][1]] if offsets else header
+    for candidate in dict.fromkeys([header, header[:line], first_token]):
+        if candidate.strip() and text.rfind(candidate, lo, hi) >= 0:
+            return text.rfind(candidate, lo, hi) + len(candidate)
+    return hi
+
+
+_MARK = "QZ"
+
+
+def _own_text_region(tokenizer, messages, tools, i, text: str) -> tuple[int, int] | None:
+    """``(start, end)`` of the part of ``text`` (the render of ``messages``) that changes when message ``i``'s own
+    fields change (content, reasoning, tool-call arguments): a twin render with a mark at both ends of each."""
+    twin = [dict(m) for m in messages]
+    twin[i] = _marked(messages[i])
+    try:
+        other = render(tokenizer, twin, tools)
+    except Exception:
+        return None
+    if other == text:
+        return None
+    head = len(os.path.commonprefix([text, other]))
+    tail = min(len(os.path.commonprefix([text[::-1], other[::-1]])), len(text) - head, len(other) - head)
+    return head, len(text) - tail
+
+
+def _marked(message):
+    marked = dict(message)
+    for field in ("content", "reasoning_content", "reasoning", "thinking"):
+        if isinstance(marked.get(field), str) and (marked[field] or field == "content"):
+            marked[field] = _MARK + marked[field] + _MARK
+    if marked.get("tool_calls"):
+        marked["tool_calls"] = [_marked_call(call) for call in marked["tool_calls"]]
+    return marked
+
+
+def _marked_call(call):
+    call = dict(call)
+    function = dict(call.get("function") or {})
+    arguments = function.get("arguments")
+    if isinstance(arguments, dict):
+        function["arguments"] = {"0qz": _MARK, **arguments, "zzqz": _MARK}
+    elif isinstance(arguments, str):
+        try:
+            parsed = json.loads(arguments)
+        except ValueError:
+            parsed = None
+        function["arguments"] = (json.dumps({"0qz": _MARK, **parsed, "zzqz": _MARK}) if isinstance(parsed, dict)
+                                 else _MARK + arguments + _MARK)
+    call["function"] = function
+    return call
+
+
+def _appended_length(tokenizer, history: str, full: str, stop) -> int:
     """Length of the text a template writes after the last message on every render (an instruction
     turn), as ``full`` (history and turn) ends with it too; 0 where ``full`` extends ``history``."""
     if full.startswith(history):
         return 0
-    import os
-
-    # The shortest such text: a longer one would reach into the turn where history and turn end alike.
+    # The shortest such text that starts where a token of the history starts and not with the turn's stop string:
+    # a longer one would reach into the turn where history and turn end alike; one cut inside a token is the part of
+    # it the turn shares (Command R's instruction turn and its answer both start <|START_OF_TURN_TOKEN|><|).
     longest = len(os.path.commonprefix([history[::-1], full[::-1]]))
-    for tail in range(1, longest + 1):
-        if full.startswith(history[: len(history) - tail]):
-            return tail
-    return 0
+    starts = {a for a, _ in encode_with_offsets(tokenizer, history)[1]}
+    fits = [t for t in range(1, longest + 1) if full.startswith(history[: len(history) - t])]
+    clean = [t for t in fits if len(history) - t in starts and not history.startswith(stops_of(stop), len(history) - t)]
+    return (clean or fits or [0])[0]
 
 
 def _turn_start(tokenizer, messages, tools, i, prompt: str, full: str) -> int:
@@ -75,8 +195,6 @@ def _turn_start(tokenizer, messages, tools, i, prompt: str, full: str) -> int:
     there too)."""
     if full.startswith(prompt):
         return len(prompt)
-    import os
-
     shared = len(os.path.commonprefix([prompt, full]))
     content = messages[i].get("content")
     if isinstance(content, str):

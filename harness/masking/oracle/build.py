@@ -98,7 +98,8 @@ def _stop_written_after(text: str, span: TurnSpan, stop_strings, sampled, first_
     end = hits[0][1]
     return dataclasses.replace(span, stop_start=at, end=end, glue_end=_glue_end(text, end, len(text)),
                                sampled_text=span.sampled_text + text[span.end : end],
-                               stop_optional=_opens_a_message(text, stop, first_header, stop_strings))
+                               stop_optional=_opens_a_message(text, stop, first_header, stop_strings),
+                               glue_before_stop=(span.end, at) if span.end < at else None)
 
 
 def _opens_a_message(text: str, stop: str, first_header: int, stop_strings) -> bool:

@@ -52,6 +52,8 @@ def _char_requirements(text, turns, policy: Policy, ending) -> list[bool | None]
         for c in range(turn.start, turn.stop_start if turn.stop_optional else turn.end):
             must[c] = True
         if turn.stop_optional:
+            for c in range(*(turn.glue_before_stop or (turn.stop_start, turn.stop_start))):
+                must[c] = None
             for c in range(turn.stop_start, turn.end):
                 must[c] = None
     return must

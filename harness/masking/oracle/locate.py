@@ -113,15 +113,19 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
     if text.startswith(sampled.tail_after_text, text_end) and sampled.stop is not None:
         end = text_end + len(sampled.tail_after_text)
         stop = _last_stop(text, stop_strings, text_end, end)
+    elif sampled.stop is None:
+        # A turn sampled without a stop token ends with its text; a special token the template writes once
+        # another message follows is judged by the caller (``_stop_written_after``), as for a turn found by prefix.
+        stop = None
+        end = text_end + len(sampled.tail_after_text) if text.startswith(sampled.tail_after_text, text_end) else text_end
     else:
         # Prefer the stop token the model sampled (<|im_end|>); a rewritten history may end the
         # turn with another one (gpt-oss: <|return|> becomes <|end|>).
-        sampled_stop = [sampled.full[sampled.stop[0] : sampled.stop[1]]] if sampled.stop else []
+        sampled_stop = [sampled.full[sampled.stop[0] : sampled.stop[1]]]
         stop = _first_stop(text, sampled_stop, text_end, hi) or _first_stop(text, stop_strings, text_end, hi)
-        if stop is None and sampled.stop is not None:
+        if stop is None:
             raise OracleError(f"message {i}: no stop token after the turn's content in the rendering")
-        # A turn sampled without a stop token (written only once another message follows) ends with its text.
-        end = stop[1] if stop is not None else max(text_end, len(text[:hi].rstrip()))
+        end = stop[1]
     return TurnSpan(
         message_index=i,
         header_start=header_start,

@@ -55,6 +55,7 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
     gen_prompt = prompt[len(base) :]
     loose = None  # (start, end): whitespace the training rendering has where the inference prompt has other
     context = None  # (prompt side, training side) where the two differ before the generated text
+    hi = len(full)  # where the turn's rendering ends: before text the template appends after the last message
     if full.startswith(base):
         # The usual case: the turn extends the history. Text the generation prompt forces but the
         # rendered turn does not repeat (DeepSeek-R1's "<think>\n") was not emitted by the model.
@@ -78,6 +79,9 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
                 # The prompt has text at its end that the rendering lacks before the turn (an instruction
                 # the template writes after the last message): the model sampled in another context.
                 context = (base[at:] + gen_prompt, gen_prompt)
+                if full.endswith(base[at:]) and len(full) - len(base) + at >= (region[1] if region else start):
+                    # Written after the last message on every render (Command R's instruction turn): never sampled.
+                    hi = len(full) - len(base) + at
         else:
             header, start, loose, context = _anchored(prompt, full, limit, stop_strings, i)
     header_start = start - len(header) if loose is None else loose[0] - len(header)
@@ -86,8 +90,8 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
     # opening tokens (an always-open header): the turn ends before them. A turn that follows its own generation
     # prompt runs to the last stop (gpt-oss writes analysis, <|end|>, <|start|>assistant, then the call).
     openers = frozenset() if gen_prompt else _openers(prompt[-300:], stop_strings, eos)
-    stop = _turn_stop(full, stop_strings, text_end, len(full), preferred=eos, openers=openers)
-    end = stop[1] if stop is not None else len(full.rstrip())
+    stop = _turn_stop(full, stop_strings, text_end, hi, preferred=eos, openers=openers)
+    end = stop[1] if stop is not None else len(full[:hi].rstrip())
     end = max(end, text_end)
     return _Sampled(
         header=header,

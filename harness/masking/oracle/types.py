@@ -48,3 +48,6 @@ class TurnSpan:
     sampled_text: str  # what the model emitted at sampling time, through the stop token
     loose: tuple[int, int] | None = None  # whitespace before ``start`` the inference prompt writes otherwise: either label
     stop_optional: bool = False  # the stop is the next message's header too (GLM's <|user|>): either label
+    # whitespace the template writes between the turn's text and a stop it writes only once another message follows
+    # (Command R's "\n" before the next <|START_OF_TURN_TOKEN|>): never sampled, either label when the stop is optional
+    glue_before_stop: tuple[int, int] | None = None
