@@ -41,10 +41,12 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
         prompt = render(tokenizer, messages[:i], tools, add_generation_prompt=True)
         full = render(tokenizer, messages[: i + 1], tools)
         start = _turn_start(tokenizer, messages, tools, i, prompt, full)
-        rendered = messages[: i + 1]  # the messages ``full`` renders
-        if not any(s in full[start:] for s in stops_of(stop)) and whole.startswith(full):
+        # Stops are looked for after the turn's own text: one spelled inside the content is not the turn's.
+        region = _own_text_region(tokenizer, messages[: i + 1], tools, i, full)
+        text_end = max(start, region[1]) if region is not None else start
+        if not any(s in full[text_end:] for s in stops_of(stop)) and whole.startswith(full):
             # The template closes the turn only once another message follows (Apertus, GLM).
-            full, rendered = whole, messages
+            full = whole
         # The turn ends at the template's stop string after the content (the last one in F_i),
         # or, for the planted bug, at the first stop string found after the turn starts.
         if first_stop_in_text:
@@ -55,12 +57,12 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
             at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
         else:
             bound = len(full) - _appended_length(tokenizer, render(tokenizer, messages[:i], tools), full, stop)
-            at, hit = max((full.rfind(s, start, bound), s) for s in stops_of(stop))
+            at, hit = max((full.rfind(s, text_end, bound), s) for s in stops_of(stop))
         if at < 0:  # no stop at all (the last turn of Apertus, GLM; Command R's tool call): it ends with its text
             at, hit = len(full[: bound if full is not whole and not first_stop_in_text else len(full)].rstrip()), ""
         end = at + len(hit)
         if not first_stop_in_text:
-            end = _first_stop_after_text(tokenizer, rendered, tools, i, full, start, end, stop)
+            end = _first_stop_after_text(end, full, text_end, stop)
         if full is not whole and not whole.startswith(full[:end]):
             start, end = _span_in_whole(tokenizer, messages, tools, i, whole, full, (prompt, start, end), stop,
                                         floor, first_stop_in_text)
@@ -69,13 +71,11 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
     return spans
 
 
-def _first_stop_after_text(tokenizer, messages, tools, i, full: str, start: int, end: int, stop) -> int:
-    """``end``, or the end of an earlier stop string that follows the turn's own text: the model stops at the first
-    one (DeepSeek-R1's template writes a tool-call turn, ``<｜end▁of▁sentence｜>``, then the turn again, empty)."""
-    region = _own_text_region(tokenizer, messages, tools, i, full)
-    if region is None:
-        return end
-    found = [(full.find(s, max(region[1], start)), s) for s in stops_of(stop)]
+def _first_stop_after_text(end: int, full: str, text_end: int, stop) -> int:
+    """``end``, or the end of an earlier stop string that follows the turn's own text (which ends at ``text_end``): the
+    model stops at the first one (DeepSeek-R1's template writes a tool-call turn, ``<｜end▁of▁sentence｜>``, then the
+    turn again, empty)."""
+    found = [(full.find(s, text_end), s) for s in stops_of(stop)]
     at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
     return at + len(hit) if 0 <= at and at + len(hit) < end else end
 

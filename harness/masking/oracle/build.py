@@ -76,7 +76,31 @@ def _locate_turns(tokenizer, messages, tools, text, stop_strings, template_kwarg
             span = _stop_written_after(text, span, stop_strings, sampled, first_header)
         hazards.extend(_turn_hazards(text, span, sampled))
         turns.append(span)
-    return turns
+    return _with_optional_after(text, turns, stop_strings, eos)
+
+
+def _with_optional_after(text: str, turns: list[TurnSpan], stop_strings, eos: str | None) -> list[TurnSpan]:
+    """Turns not ended by the end-of-sequence token and followed at once by a special token that the rendering writes
+    nowhere but right after assistant turns (GLM's ``<|observation|>``, which the model samples to stop after a tool
+    call and the template writes as the tool message's opener): that token may be trained or not. A token that also
+    opens other messages (gpt-oss ``<|start|>``, Llama's ``<|start_header_id|>``) is the next message's header, and
+    one after the end-of-sequence token (DeepSeek's ``<｜tool▁outputs▁begin｜>``) the tool message's: untrained."""
+    ends = {turn.end for turn in turns}
+    longest = max((len(s) for s in stop_strings), default=0)
+    updated = []
+    for turn in turns:
+        hits = _special_hits(text, stop_strings, turn.end, min(len(text), turn.end + longest))
+        ended = eos is not None and turn.stop_start < turn.end and text[turn.stop_start : turn.end] == eos
+        if hits and hits[0][0] == turn.end and not ended:
+            token = text[hits[0][0] : hits[0][1]]
+            places, at = [], text.find(token)
+            while at >= 0:
+                places.append(at)
+                at = text.find(token, at + 1)
+            if all(place in ends for place in places):
+                turn = dataclasses.replace(turn, optional_after=hits[0], glue_end=max(turn.glue_end, hits[0][1]))
+        updated.append(turn)
+    return updated
 
 
 def _stop_written_after(text: str, span: TurnSpan, stop_strings, sampled, first_header: int) -> TurnSpan:

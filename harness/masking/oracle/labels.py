@@ -51,6 +51,8 @@ def _char_requirements(text, turns, policy: Policy, ending) -> list[bool | None]
                     must[c] = None
         for c in range(turn.start, turn.stop_start if turn.stop_optional else turn.end):
             must[c] = True
+        for c in range(*(turn.optional_after or (0, 0))):
+            must[c] = None
         if turn.stop_optional:
             for c in range(*(turn.glue_before_stop or (turn.stop_start, turn.stop_start))):
                 must[c] = None

@@ -51,3 +51,6 @@ class TurnSpan:
     # whitespace the template writes between the turn's text and a stop it writes only once another message follows
     # (Command R's "\n" before the next <|START_OF_TURN_TOKEN|>): never sampled, either label when the stop is optional
     glue_before_stop: tuple[int, int] | None = None
+    # a special token right after the turn that the rendering writes only after assistant turns (GLM's <|observation|>
+    # after a tool call): the model's stop as much as the next message's opener, either label
+    optional_after: tuple[int, int] | None = None
