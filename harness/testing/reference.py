@@ -87,7 +87,7 @@ def _span_in_whole(tokenizer, messages, tools, i, whole, full, sampled, stop, fl
     in_whole = _own_text_region(tokenizer, messages, tools, i, whole)
     in_full = _own_text_region(tokenizer, messages[: i + 1], tools, i, full)
     if in_whole is None or in_full is None:
-        raise ValueError(f"message {i}: the turn's own text cannot be found in the rendering")
+        return start, end  # nothing marks the turn (its fields render nowhere): its prefix render's span
     lead, tail = full[start : in_full[0]], full[in_full[1] : end]
     if lead and whole.endswith(lead, floor, in_whole[0]):
         begin = in_whole[0] - len(lead)
@@ -98,7 +98,13 @@ def _span_in_whole(tokenizer, messages, tools, i, whole, full, sampled, stop, fl
         at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
         return begin, (at + len(hit) if at >= 0 else in_whole[1])
     if tail and whole.startswith(tail, in_whole[1]):
-        return begin, in_whole[1] + len(tail)
+        end = in_whole[1] + len(tail)
+        if not whole.endswith(stops_of(stop), begin, end):
+            # Sampled without a stop the template writes only once another message follows (GLM's <|observation|>).
+            after = len(whole) - len(whole[end:].lstrip())
+            hit = next((s for s in stops_of(stop) if whole.startswith(s, after)), None)
+            end = after + len(hit) if hit else end
+        return begin, end
     found = [(whole.find(s, in_whole[1]), s) for s in stops_of(stop)]
     at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
     return begin, (at + len(hit) if at >= 0 else in_whole[1])
@@ -121,9 +127,12 @@ def _after_header(tokenizer, text: str, lo: int, hi: int, header: str) -> int:
             line += 1
     ids, offsets = encode_with_offsets(tokenizer, header) if header else ([], [])
     first_token = header[: offsets[0][1]] if offsets else header
-    for candidate in dict.fromkeys([header, header[:line], first_token]):
-        if candidate.strip() and text.rfind(candidate, lo, hi) >= 0:
-            return text.rfind(candidate, lo, hi) + len(candidate)
+    # Of the header and its first line, the one that ends last: a header spelled inside an earlier message (a tool
+    # result holding "<|im_start|>assistant\n<think>\n") ends before the turn's own.
+    for candidates in ([header, header[:line]], [first_token]):
+        ends = [text.rfind(c, lo, hi) + len(c) for c in candidates if c.strip() and text.rfind(c, lo, hi) >= 0]
+        if ends:
+            return max(ends)
     return hi
 
 
@@ -150,10 +159,22 @@ def _marked(message):
     marked = dict(message)
     for field in ("content", "reasoning_content", "reasoning", "thinking"):
         if isinstance(marked.get(field), str) and (marked[field] or field == "content"):
-            marked[field] = _MARK + marked[field] + _MARK
+            marked[field] = _MARK + _answer_marked(marked[field]) + _MARK
     if marked.get("tool_calls"):
         marked["tool_calls"] = [_marked_call(call) for call in marked["tool_calls"]]
     return marked
+
+
+def _answer_marked(text: str) -> str:
+    """``text`` with a mark where its answer starts after inline reasoning (``<think>…</think>``), which a template that
+    drops earlier reasoning removes together with the mark before it."""
+    at = text.rfind("</think>")
+    if at < 0:
+        return text
+    at += len("</think>")
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return text[:at] + _MARK + text[at:]
 
 
 def _marked_call(call):

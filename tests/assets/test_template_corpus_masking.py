@@ -31,208 +31,87 @@ from harness.testing import planted, reference
 NAMES = corpus_names()
 MAX_REFUSAL_RATE = 0.10
 
-# Templates the harness does not judge yet (issue 16: the probe, the oracle and the reference masker are being
-# extended), each with the exact assertion it fails with (first line). cpu: measured at 09:08 UTC on branch i16
-# (469fbac), strict (a template that starts passing fails the run until it is taken off the list). Nightly: measured
-# at 08:54 on earlier code and not re-run since, so not strict. Reported to the lead; never a reason to weaken the
-# checks above.
+# Templates the harness does not judge yet (issue 16), each with the exact assertion it fails with (first line). Where
+# examined token by token (deepseek-r1-distill-qwen-32b: the template writes a tool-call turn, its stop, then the turn
+# again, empty; apertus, bielik, nemotron: stops spelled inside contents), the reference masker
+# (harness/testing/reference.py) is what is wrong, not the oracle; the others are not examined yet. cpu: measured at
+# 12:30 UTC on main, strict (a
+# template that starts passing fails the run until it is taken off the list). Nightly: measured at 11:55 on code a
+# little older (before the reference's last three fixes), so not strict. Never a reason to weaken the checks above.
 KNOWN_FAILURES: dict[str, str] = {
-    "apertus-8b-instruct": (
-        "the reference masker fails: 20 token(s) trained that the model did not generate: tool result"
+    'apertus-8b-instruct': (
+        'the reference masker fails: 23 generated token(s) not trained (answer turn, part), in assistant message(s) [4]'
     ),
-    "apriel-1.5-15b-thinker": (
-        "the reference masker fails: 6 generated token(s) not trained (tool-call turn, part), in assistant "
-        "message(s) [2]"
+    'apriel-1.6-15b-thinker': (
+        'the reference masker fails: 5 token(s) trained that the model did not generate: user'
     ),
-    "apriel-1.6-15b-thinker": (
-        "the reference masker fails: 5 token(s) trained that the model did not generate: user"
+    'bielik-11b-v3-instruct': (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
     ),
-    "bielik-11b-v3-instruct": (
-        "the reference masker fails: 82 generated token(s) not trained (tool-call turn, part), in assistant "
-        "message(s) [8]"
+    'deepseek-r1-distill-qwen-32b': (
+        'the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the model did not sample'
     ),
-    "command-r-plus-tool-use": (
-        "the reference masker fails: 156 token(s) trained that the model did not generate: assistant text the"
-        " model did not sample"
+    'gigachat3-10b-a1.8b': (
+        'the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop token'
     ),
-    "command-r7b-tool-use": (
-        "the reference masker fails: 4 token(s) trained that the model did not generate: assistant text the "
-        "model did not sample"
+    'minimax-m2': (
+        'the reference masker fails: 9 generated token(s) not trained (tool-call turn, part), in assistant message(s) [2]'
     ),
-    "deepseek-r1-distill-qwen-32b": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the "
-        "model did not sample"
+    'nemotron-3-nano-30b-a3b': (
+        'the reference masker fails: 1 token(s) trained that the model did not generate: text the generation prompt forces'
     ),
-    "gigachat3-10b-a1.8b": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
-        "token"
+    'nemotron-nano-v2': (
+        'the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop token'
     ),
-    "glm-4.6": (
-        "the reference masker fails: 2 token(s) trained that the model did not generate: tool result"
-    ),
-    "glm-4.7-flash": (
-        "the reference masker fails: 2 token(s) trained that the model did not generate: tool result"
-    ),
-    "lfm2.5-8b-a1b": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
-        "token"
-    ),
-    "lfm2.5-instruct": (
-        "the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop "
-        "token"
-    ),
-    "minimax-m2": (
-        "the reference masker fails: 3 token(s) trained that the model did not generate: glue after the stop "
-        "token"
-    ),
-    "ministral-3-14b-reasoning": (
-        "the oracle refused 2 of 10 conversations: ['2x TemplateRenderError: the chat template cannot render "
-        "this conversation: TemplateError: Assistant message must have a string or a list of chunks in "
-        "content or a list of tool calls.']"
-    ),
-    "mistral-nemo-instruct-2407": (
-        "the reference masker fails: 354 token(s) trained that the model did not generate: user"
-    ),
-    "mistral-small-3.2-24b-instruct": (
-        "the reference masker fails: 131 token(s) trained that the model did not generate: user"
-    ),
-    "nemotron-3-nano-30b-a3b": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: text the generation "
-        "prompt forces"
-    ),
-    "nemotron-nano-v2": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
-        "token"
-    ),
-    "phi-4-mini-tools": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the "
-        "model did not sample"
-    ),
-    "qwen3.5": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
-        "token"
-    ),
-    "qwq-32b": (
-        "the reference masker fails: 46 generated token(s) not trained (answer turn, part), in assistant "
-        "message(s) [10]"
-    ),
-    "solar-open-100b": (
-        "the reference masker fails: 11 token(s) trained that the model did not generate: user"
-    ),
-    "step-3.5-flash": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
-        "token"
+    'qwq-32b': (
+        'the reference masker fails: 46 generated token(s) not trained (answer turn, part), in assistant message(s) [10]'
     ),
 }
 KNOWN_SLOW_FAILURES: dict[str, str] = {
-    # Seen in the nightly run of the merged code (60 conversations): the reference masker, not yet right here.
-    "bielik-11b-v3-instruct": (
-        "the reference masker fails: 7 generated token(s) not trained (answer turn, part), in assistant message(s) "
-        "[8]; the end-of-turn token is not trained in 2 place(s)"
+    'apertus-8b-instruct': (
+        'the reference masker fails: 27 generated token(s) not trained (tool-call turn, part), in assistant message(s) [11]'
     ),
-    "deepseek-r1-distill-llama-8b": (
-        "the reference masker fails: 9 generated token(s) not trained (answer turn, part), in assistant message(s) [1]"
+    'apriel-1.6-15b-thinker': (
+        'the reference masker fails: 32 token(s) trained that the model did not generate: assistant text the model did not sample'
     ),
-    "apertus-8b-instruct": (
-        "the reference masker fails: 22 token(s) trained that the model did not generate: tool result"
+    'bielik-11b-v3-instruct': (
+        'the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop token'
     ),
-    "apriel-1.5-15b-thinker": (
-        "the reference masker fails: 14 generated token(s) not trained (tool-call turn, part), in assistant "
-        "message(s) [1]"
+    'deepseek-r1-distill-qwen-32b': (
+        'the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the model did not sample'
     ),
-    "apriel-1.6-15b-thinker": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
-        "token"
+    'deepseek-v3.2': (
+        'the reference masker fails: 4 generated token(s) not trained (tool-call turn, part), in assistant message(s) [17]'
     ),
-    "command-r-plus-tool-use": (
-        "the reference masker fails: 156 token(s) trained that the model did not generate: assistant text the"
-        " model did not sample"
-    ),
-    "command-r7b-tool-use": (
-        "the reference masker fails: 4 token(s) trained that the model did not generate: assistant text the "
-        "model did not sample"
-    ),
-    "deepseek-r1-distill-qwen-32b": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the "
-        "model did not sample"
-    ),
-    "deepseek-v3.2": (
-        "the reference masker fails: 4 generated token(s) not trained (answer turn, part), in assistant "
-        "message(s) [10]"
-    ),
-    "gemma-4-31b-it": (
+    'gemma-4-31b-it': (
         "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
     ),
-    "gigachat3-10b-a1.8b": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
-        "token"
+    'gigachat3-10b-a1.8b': (
+        'the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop token'
     ),
-    "glm-4.6": (
-        "the reference masker fails: 5 token(s) trained that the model did not generate: tool result"
+    'glm-4.6': (
+        "planted bugs not caught: ['turn_ends_at_first_stop_string'] (the 20 richest conversations hold no stop string in a content)"
     ),
-    "glm-4.7-flash": (
-        "the oracle refused 21 of 56 conversations: [\"7x OracleError: message 4: assistant header "
-        "'<|assistant|><think>' not found where the turn is rendered\", \"6x OracleError: message 5: assistant "
-        "header '<|assistant|><think>' not found …"
+    'minimax-m2': (
+        'the reference masker fails: 2 generated token(s) not trained (answer turn, part), in assistant message(s) [16]'
     ),
-    "lfm2.5-8b-a1b": (
-        "the reference masker fails: 4 token(s) trained that the model did not generate: glue after the stop "
-        "token"
+    'nemotron-3-nano-30b-a3b': (
+        'the reference masker fails: 1 token(s) trained that the model did not generate: text the generation prompt forces'
     ),
-    "lfm2.5-instruct": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop "
-        "token"
+    'nemotron-nano-v2': (
+        'the reference masker fails: 9 token(s) trained that the model did not generate: user'
     ),
-    "minimax-m2": (
-        "the oracle refused 22 of 56 conversations: [\"7x OracleError: message 4: assistant header "
-        "']~b]ai\\\\n<think>\\\\n' not found where the turn is rendered\", \"6x OracleError: message 5: assistant "
-        "header ']~b]ai\\\\n<think>\\\\n' not found wh…"
+    'qwen3.5': (
+        'the reference masker fails: 7 token(s) trained that the model did not generate: user'
     ),
-    "ministral-3-14b-reasoning": (
-        "the oracle refused 12 of 57 conversations: ['12x TemplateRenderError: the chat template cannot "
-        "render this conversation: TemplateError: Assistant message must have a string or a list of chunks in"
-        " content or a list of tool calls.']"
+    'qwq-32b': (
+        'the reference masker fails: 11 generated token(s) not trained (answer turn, entire), in assistant message(s) [15]'
     ),
-    "mistral-nemo-instruct-2407": (
-        "the reference masker fails: 766 token(s) trained that the model did not generate: user"
+    'solar-open-100b': (
+        'the reference masker fails: 16 token(s) trained that the model did not generate: assistant text the model did not sample'
     ),
-    "mistral-small-3.2-24b-instruct": (
-        "the reference masker fails: 247 token(s) trained that the model did not generate: user"
-    ),
-    "nemotron-3-nano-30b-a3b": (
-        "the oracle refused 22 of 56 conversations: [\"7x OracleError: message 4: assistant header "
-        "'<|im_start|>assistant\\\\n<think>\\\\n' not found where the turn is rendered\", \"5x OracleError: message"
-        " 5: assistant header '<|im_start|>assist…"
-    ),
-    "nemotron-nano-v2": (
-        "the oracle refused 48 of 57 conversations: [\"28x OracleError: message 1: assistant header "
-        "'<SPECIAL_11>Assistant\\\\n<think>\\\\n' not found where the turn is rendered\", \"7x OracleError: message"
-        " 5: assistant header '<SPECIAL_11>Assis…"
-    ),
-    "phi-4-mini-tools": (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the "
-        "model did not sample"
-    ),
-    "qwen3.5": (
-        "the oracle refused 31 of 56 conversations: [\"20x OracleError: message 1: assistant header "
-        "'<|im_start|>assistant\\\\n<think>\\\\n' not found where the turn is rendered\", \"11x OracleError: "
-        "message 2: assistant header '<|im_start|>assi…"
-    ),
-    "qwq-32b": (
-        "the oracle refused 16 of 57 conversations: [\"9x OracleError: message 8: assistant header "
-        "'<|im_start|>assistant\\\\n<think>\\\\n' not found where the turn is rendered\", \"3x OracleError: message"
-        " 9: assistant header '<|im_start|>assist…"
-    ),
-    "seed-oss-36b-instruct": (
-        "the reference masker fails: 3 token(s) trained that the model did not generate: user"
-    ),
-    "solar-open-100b": (
-        "the reference masker fails: 34 token(s) trained that the model did not generate: user"
-    ),
-    "step-3.5-flash": (
-        "the oracle refused 31 of 56 conversations: [\"20x OracleError: message 1: assistant header "
-        "'<|im_start|>assistant\\\\n<think>\\\\n' not found where the turn is rendered\", \"11x OracleError: "
-        "message 2: assistant header '<|im_start|>assi…"
+    'step-3.5-flash': (
+        'the reference masker fails: 36 token(s) trained that the model did not generate: user'
     ),
 }
 
