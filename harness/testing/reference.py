@@ -92,7 +92,7 @@ def _span_in_whole(tokenizer, messages, tools, i, whole, full, sampled, stop, fl
     if lead and whole.endswith(lead, floor, in_whole[0]):
         begin = in_whole[0] - len(lead)
     else:  # the text before the turn's own was rewritten (reasoning dropped): the turn starts after its header
-        begin = _after_header(tokenizer, whole, floor, in_whole[0], _generation_header(tokenizer, messages, tools, i, prompt))
+        begin = _after_header(tokenizer, whole, floor, in_whole[0], _generation_header(tokenizer, messages, tools, i, prompt, full, start))
     if first_stop_in_text:
         found = [(whole.find(s, begin), s) for s in stops_of(stop)]
         at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
@@ -110,10 +110,12 @@ def _span_in_whole(tokenizer, messages, tools, i, whole, full, sampled, stop, fl
     return begin, (at + len(hit) if at >= 0 else in_whole[1])
 
 
-def _generation_header(tokenizer, messages, tools, i, prompt: str) -> str:
-    """What the generation prompt adds to the history (``<|im_start|>assistant\n``, maybe a forced ``<think>\n``)."""
+def _generation_header(tokenizer, messages, tools, i, prompt: str, full: str, start: int) -> str:
+    """What the generation prompt adds to the history (``<|im_start|>assistant\n``, maybe a forced ``<think>\n``), as
+    far as the turn's own render ``full`` repeats it before the turn (``<think>`` of ``<think>\n``)."""
     history = render(tokenizer, messages[:i], tools) if i else ""
-    return prompt[len(os.path.commonprefix([history, prompt])) :]
+    header = prompt[len(os.path.commonprefix([history, prompt])) :]
+    return next((header[:k] for k in range(len(header), 0, -1) if full.endswith(header[:k], 0, start)), header)
 
 
 def _after_header(tokenizer, text: str, lo: int, hi: int, header: str) -> int:
@@ -158,7 +160,9 @@ def _own_text_region(tokenizer, messages, tools, i, text: str) -> tuple[int, int
 def _marked(message):
     marked = dict(message)
     for field in ("content", "reasoning_content", "reasoning", "thinking"):
-        if isinstance(marked.get(field), str) and (marked[field] or field == "content"):
+        # An empty content is marked only where nothing else is (a call's arguments are): DeepSeek-R1 writes a
+        # tool-call turn's content again after its stop, which would stretch the region over the copy.
+        if isinstance(marked.get(field), str) and (marked[field] or field == "content" and not marked.get("tool_calls")):
             marked[field] = _MARK + _answer_marked(marked[field]) + _MARK
     if marked.get("tool_calls"):
         marked["tool_calls"] = [_marked_call(call) for call in marked["tool_calls"]]

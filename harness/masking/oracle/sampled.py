@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from harness.adapters import transformers as hf
 from harness.masking.oracle.render import _diff_region, _render, _text_region, _with_twin
 from harness.masking.oracle.anchor import _anchored, _whitespace_end
 from harness.masking.oracle.stops import _common_prefix_length, _openers, _turn_stop, conversation_ending
@@ -64,7 +65,17 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
         if start < len(base):
             raise OracleError(f"message {i}: the turn's content changes how earlier messages render")
         header = gen_prompt[:shared]
-        if shared < len(gen_prompt) and not gen_prompt[shared:].strip():
+        if limit < len(base) + shared and _whole_tokens(tokenizer, gen_prompt, limit - len(base), shared):
+            # The content opens with text the prompt forces (a content spelling "<think>\n" after a prompt ending
+            # "<think>\n"): prompt or sample, it is either; the turn is judged from the prompt's end.
+            header = gen_prompt[: limit - len(base)]
+            loose, start = (limit, len(base) + shared), len(base) + shared
+        elif _content_spells_forced(messages[i], gen_prompt, shared):
+            # The same, where the content's opening is a control string the twin keeps (a content "<think>zrprw"
+            # after a prompt ending "<think>\n"): the forced text after the header proper is either.
+            proper = _proper_length(gen_prompt)
+            header, loose = gen_prompt[:proper], (len(base) + proper, start)
+        elif shared < len(gen_prompt) and not gen_prompt[shared:].strip():
             # The prompt ends with whitespace the training rendering does not repeat as such.
             run_end = _whitespace_end(full, start, limit)
             context = (gen_prompt[shared:], full[start:run_end])
@@ -105,6 +116,27 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
         context=context,
         lead_in=functools.partial(_lead_in, tokenizer, messages, tools, i, full, start, template_kwargs),
     )
+
+
+def _proper_length(header: str) -> int:
+    from harness.masking.oracle.locate import _header_proper_length  # locate imports this module
+
+    return _header_proper_length(header)
+
+
+def _content_spells_forced(message, gen_prompt: str, shared: int) -> bool:
+    """Whether the message's content opens with what the prompt forces after its header proper, as far as the
+    rendering repeats it (``<think>`` of ``<think>\n``)."""
+    forced = gen_prompt[_proper_length(gen_prompt) : shared]
+    content = message.get("content")
+    return bool(forced.strip()) and isinstance(content, str) and content.startswith(forced)
+
+
+def _whole_tokens(tokenizer, text: str, a: int, b: int) -> bool:
+    """Whether ``text[a:b]`` is whole tokens of ``text`` (``<think>`` of ``<think>\n``, not the ``<`` it shares
+    with a content opening ``<answer>``)."""
+    bounds = {x for span in hf.encode_with_offsets(tokenizer, text)[1] for x in span}
+    return a in bounds and b in bounds
 
 
 def _says_nothing(message) -> bool:
