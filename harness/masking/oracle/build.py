@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -76,10 +77,10 @@ def _locate_turns(tokenizer, messages, tools, text, stop_strings, template_kwarg
             span = _stop_written_after(text, span, stop_strings, sampled, first_header)
         hazards.extend(_turn_hazards(text, span, sampled))
         turns.append(span)
-    return _with_optional_after(text, turns, stop_strings, eos)
+    return _with_optional_after(text, turns, stop_strings, eos, messages)
 
 
-def _with_optional_after(text: str, turns: list[TurnSpan], stop_strings, eos: str | None) -> list[TurnSpan]:
+def _with_optional_after(text: str, turns: list[TurnSpan], stop_strings, eos: str | None, messages) -> list[TurnSpan]:
     """Turns not ended by the end-of-sequence token and followed at once by a special token that the rendering writes
     nowhere but right after assistant turns (GLM's ``<|observation|>``, which the model samples to stop after a tool
     call and the template writes as the tool message's opener): that token may be trained or not. A token that also
@@ -97,7 +98,9 @@ def _with_optional_after(text: str, turns: list[TurnSpan], stop_strings, eos: st
             while at >= 0:
                 places.append(at)
                 at = text.find(token, at + 1)
-            if all(place in ends for place in places):
+            # Spelled inside a message (a control string in a content) is no place the template writes it.
+            spelled = sum(json.dumps(m, ensure_ascii=False).count(token) for m in messages)
+            if len([place for place in places if place not in ends]) <= spelled:
                 turn = dataclasses.replace(turn, optional_after=hits[0], glue_end=max(turn.glue_end, hits[0][1]))
         updated.append(turn)
     return updated
