@@ -7,7 +7,8 @@ those it could judge with their oracle, and why it refused the others.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,8 @@ from typing import Any
 def sample_conversations(tokenizer, count: int, *, seed: int = 0, max_turns: int = 4,
                          template_kwargs: Mapping[str, Any] | None = None) -> list[dict]:
     """``count`` conversations (``{"messages", "tools"}``) drawn from ``conversations_for(tokenizer)``, the same for
-    the same seed; fewer where Hypothesis runs out of distinct ones on a small template."""
+    the same seed, in any process and whatever ran before (no constants from local source code, see
+    ``_without_source_constants``); fewer where Hypothesis runs out of distinct ones on a small template."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
@@ -36,8 +38,33 @@ def sample_conversations(tokenizer, count: int, *, seed: int = 0, max_turns: int
             drawn.append(conversation)
 
     seen: set[str] = set()
-    collect()
+    with _without_source_constants():
+        collect()
     return drawn
+
+
+@contextlib.contextmanager
+def _without_source_constants() -> Iterator[None]:
+    """Hypothesis (6.131 on) spends about 5 % of its draws on constants collected from the source of every *local*
+    module in ``sys.modules`` at the time (the harness's own, a project's; not tests or site-packages): a pool that
+    differs between a script and a pytest worker and grows as tests import more of the harness, so the same seed
+    gave a different sample after other tests ran. Drawn here with that pool empty (Hypothesis has no setting for
+    it: its private hook is replaced for the draw, and the constants cache it fills cleared on both sides)."""
+    from hypothesis.internal.conjecture import providers
+
+    collect = getattr(providers, "_get_local_constants", None)
+    if collect is None:  # a Hypothesis from before local constants (or one that renamed the hook: see the test)
+        yield
+        return
+    empty = providers.Constants()
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", {})  # the pools allowed per draw kind
+    providers._get_local_constants = lambda *args, **kwargs: empty
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = collect
+        cache.clear()
 
 
 @dataclass
