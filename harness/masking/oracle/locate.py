@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from harness.masking.oracle.render import _render, _text_region
-from harness.masking.oracle.sampled import _Sampled
+from harness.masking.oracle.sampled import _Sampled, _empty_at, _marked_empty, _says_nothing
 from harness.masking.oracle.stops import _common_prefix_length, _first_stop, _last_stop, _stop_strings
 from harness.masking.oracle.types import OracleError, TurnSpan
 
@@ -68,7 +68,8 @@ def _located_by_prefix(text: str, sampled: _Sampled) -> TurnSpan | None:
 
 def _message_regions(tokenizer, messages, tools, text, template_kwargs) -> list[tuple[int, int] | None]:
     """Per message, the region of ``text`` its text occupies (None where nothing marks it); in order."""
-    regions = [_text_region(tokenizer, messages, k, tools, template_kwargs, text) for k in range(len(messages))]
+    regions = [_text_region(tokenizer, messages, k, tools, template_kwargs, text)
+               or _empty_region(tokenizer, messages, k, tools, template_kwargs, text) for k in range(len(messages))]
     previous_end = 0
     for k, region in enumerate(regions):
         if region is None:
@@ -80,6 +81,19 @@ def _message_regions(tokenizer, messages, tools, text, template_kwargs) -> list[
             )
         previous_end = region[1]
     return regions
+
+
+def _empty_region(tokenizer, messages, k, tools, template_kwargs, text) -> tuple[int, int] | None:
+    """For an assistant turn with nothing to twin (calls with empty arguments), the empty region where its marked
+    twin's text would be; None for other messages, or where the mark changes nothing."""
+    message = messages[k]
+    if message.get("role") != "assistant" or not (message.get("tool_calls") or _says_nothing(message)):
+        return None
+    try:
+        marked = _render(tokenizer, _marked_empty(messages, k), tools, template_kwargs)
+    except OracleError:
+        return None
+    return _empty_at(tokenizer, text, marked)
 
 
 def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> TurnSpan:
@@ -110,7 +124,12 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
         start = regions[i - 1][1] + len(lead_in)
         header_start = start
     text_end = region[1] if region is not None else start
-    if text.startswith(sampled.tail_after_text, text_end) and sampled.stop is not None:
+    whole_turn = sampled.full[sampled.start : sampled.end]
+    if region is None and sampled.stop is not None and whole_turn and text.startswith(whole_turn, start):
+        # Nothing of the turn's own marks it (calls with empty arguments): the turn as sampled, where it follows.
+        end = start + len(whole_turn)
+        stop = (end - (sampled.stop[1] - sampled.stop[0]), end)
+    elif text.startswith(sampled.tail_after_text, text_end) and sampled.stop is not None:
         end = text_end + len(sampled.tail_after_text)
         stop = _last_stop(text, stop_strings, text_end, end)
     elif sampled.stop is None:

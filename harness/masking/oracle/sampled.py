@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from harness.adapters import transformers as hf
 from harness.masking.oracle.render import _diff_region, _render, _text_region, _with_twin
 from harness.masking.oracle.anchor import _anchored, _whitespace_end
-from harness.masking.oracle.stops import _common_prefix_length, _openers, _turn_stop, conversation_ending
+from harness.masking.oracle.stops import (_common_prefix_length, _openers, _outside_special, _stop_strings,
+                                          _turn_stop, conversation_ending)
 from harness.masking.conversation import REASONING_FIELDS
 from harness.masking.oracle.types import OracleError
 
@@ -50,7 +51,8 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
     if ending and twin_full.endswith(ending):
         twin_full = twin_full[: len(twin_full) - len(ending)]
     region = _diff_region(full, twin_full)
-    if region is None and _says_nothing(messages[i]):
+    if region is None and (_says_nothing(messages[i]) or messages[i].get("tool_calls")):
+        # Nothing to twin: no text, or calls whose arguments are all empty (Solar's "{}" between its call tokens).
         region = _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs)
     limit = region[0] if region is not None else len(full)
     gen_prompt = prompt[len(base) :]
@@ -146,18 +148,41 @@ def _says_nothing(message) -> bool:
 
 
 def _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs) -> tuple[int, int] | None:
-    """Where an empty turn (nothing to twin) would have its text: a one-character content marks it, so the
-    turn is not searched for up to the end of the rendering (R7B always ends with an open header)."""
-    marked = [dict(m) for m in messages[: i + 1]]
-    marked[i]["content"] = (messages[i].get("content") or "") + "7"
+    """Where an empty turn (nothing to twin) would have its text: a one-character content marks it (or, for calls
+    with empty arguments, a key in the last call's arguments), so the turn is not searched for up to the end of the
+    rendering (R7B always ends with an open header)."""
     try:
-        text = _render(tokenizer, marked, tools, template_kwargs)
+        text = _render(tokenizer, _marked_empty(messages[: i + 1], i), tools, template_kwargs)
     except OracleError:
         return None
     if ending and text.endswith(ending):
         text = text[: len(text) - len(ending)]
-    region = _diff_region(full, text)
-    return (region[0], region[0]) if region is not None else None
+    return _empty_at(tokenizer, full, text)
+
+
+def _empty_at(tokenizer, text: str, marked: str) -> tuple[int, int] | None:
+    """The empty region where ``marked`` (a render with a mark) starts to differ from ``text``, moved back to the start
+    of a special token it would cut (GLM's ``</tool_call>`` shares its ``<`` with the mark's ``<arg_key>``)."""
+    region = _diff_region(text, marked)
+    if region is None:
+        return None
+    at = _outside_special(text, region[0], _stop_strings(tokenizer))
+    return (at, at)
+
+
+def _marked_empty(messages, i) -> list[dict]:
+    """``messages`` with turn ``i``, which has nothing to twin, marked: a one-character content, or, for calls with
+    empty arguments, a key in the last call's arguments (the turn's text ends where they are written)."""
+    marked = [dict(m) for m in messages]
+    if _says_nothing(messages[i]):
+        marked[i]["content"] = (messages[i].get("content") or "") + "7"
+        return marked
+    calls = [dict(call) for call in messages[i]["tool_calls"]]
+    function = dict(calls[-1].get("function") or {})
+    function["arguments"] = '{"7": 7}' if isinstance(function.get("arguments"), str) else {"7": 7}
+    calls[-1] = {**calls[-1], "function": function}
+    marked[i]["tool_calls"] = calls
+    return marked
 
 
 def _lead_in(tokenizer, messages, tools, i, full, start, template_kwargs) -> str | None:
