@@ -90,3 +90,74 @@ def test_a_turn_that_follows_its_own_generation_prompt_runs_to_its_last_stop(loa
     analysis = pieces.index("Look")
     assert all(oracle.expected[t] is Expect.TRAIN for t in range(analysis, call_end + 1)), list(
         zip(pieces[analysis:call_end + 1], [e.value for e in oracle.expected[analysis:call_end + 1]]))
+
+
+EMPTY_CALL_TOKENS = (  # Solar-like: a call is special tokens around its name and arguments, ended by <|calls|>
+    TURN + "<|im_start|>{{ m.role }}\n{% if m.tool_calls %}{% for c in m.tool_calls %}<tool_call>{{ c.function.name }}"
+    "<arg_value>{{ c.function.arguments | tojson }}</tool_call>{% endfor %}<|im_end|>"
+    "{% else %}{{ m.content }}<|im_end|>{% endif %}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+OBSERVATION_AFTER = (  # GLM-like: a tool-call turn ends with </tool_call>; <|observation|> opens the tool message
+    TURN + "{% if m.role == 'assistant' %}<|assistant|>\n{% if m.tool_calls %}{% for c in m.tool_calls %}<tool_call>"
+    "{{ c.function.name }}{{ c.function.arguments | tojson }}</tool_call>{% endfor %}{% else %}{{ m.content }}{% endif %}"
+    "{% elif m.role == 'tool' %}<|observation|>\n{{ m.content }}{% else %}<|{{ m.role }}|>\n{{ m.content }}{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+CALL = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": {}}}
+CALL_MESSAGES = [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": "", "tool_calls": [CALL]},
+                 {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather.",
+                                           "parameters": {"type": "object", "properties": {}}}}]
+
+
+def _with_tokens(tokenizer, *tokens):
+    from tokenizers import AddedToken
+
+    tokenizer = __import__("copy").deepcopy(tokenizer)
+    tokenizer.add_special_tokens({"additional_special_tokens": [AddedToken(t, special=True, normalized=False)
+                                                                for t in tokens]}, replace_extra_special_tokens=False)
+    return tokenizer
+
+
+def test_a_call_with_empty_arguments_is_trained_through_its_closing_tokens(load_tokenizer_or_skip):
+    """A call with no arguments and no content has nothing of its own to twin: the turn still runs through its name,
+    "{}" and closing tokens (located by a marked twin; in Solar's corpus sample, whose reasoning spelled <|end|>, the
+    oracle had ended such a turn at its first special token)."""
+    tokenizer = _with_tokens(load_tokenizer_or_skip("qwen2.5-instruct"), "<arg_value>")
+    tokenizer.chat_template = EMPTY_CALL_TOKENS
+    oracle = build_oracle(tokenizer, CALL_MESSAGES, TOOLS)
+    assert oracle.text[oracle.turns[0].start : oracle.turns[0].end] == (
+        '<tool_call>get_weather<arg_value>{}</tool_call><|im_end|>'), oracle.turns[0]
+    assert judge(reference.correct_masker(tokenizer, "<|im_end|>"), tokenizer, CALL_MESSAGES, TOOLS)[1] == []
+
+
+def test_a_token_written_only_after_assistant_turns_may_be_trained_as_their_stop(load_tokenizer_or_skip):
+    """GLM samples <|observation|> to stop after a call, and writes it as the tool message's opener: either label. A
+    masker that trains it passes, one that does not passes, one that trains the tool result does not."""
+    tokenizer = _with_tokens(load_tokenizer_or_skip("qwen2.5-instruct"), "<|assistant|>", "<|user|>", "<|observation|>")
+    tokenizer.chat_template = OBSERVATION_AFTER
+    oracle = build_oracle(tokenizer, CALL_MESSAGES, TOOLS)
+    pieces = [oracle.text[a:b] for a, b in oracle.offsets]
+    assert oracle.expected[pieces.index("<|observation|>")] is Expect.EITHER
+    assert oracle.expected[pieces.index("</tool_call>")] is Expect.TRAIN
+    for stops in (["<|observation|>", "<|user|>"], ["</tool_call>", "<|user|>"]):
+        assert judge(reference.correct_masker(tokenizer, stops), tokenizer, CALL_MESSAGES, TOOLS)[1] == [], stops
+    result = range(pieces.index("<|observation|>") + 2, pieces.index("<|assistant|>", pieces.index("<|observation|>")))
+    tool_result = lambda m, t: {"input_ids": oracle.input_ids,  # noqa: E731
+                                "labels": [i if e is not Expect.SKIP or k in result else -100
+                                           for k, (i, e) in enumerate(zip(oracle.input_ids, oracle.expected))]}
+    assert judge(tool_result, tokenizer, CALL_MESSAGES, TOOLS)[1]
+
+
+def test_a_content_that_spells_the_forced_opening_leaves_it_either(load_tokenizer_or_skip):
+    """The prompt forces "<think>\\n"; a content that opens with "<think>" renders the same text: prompt or sample,
+    either label, and the rest of the content is trained."""
+    tokenizer = load_tokenizer_or_skip("qwen3")
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "<think>\nok"}]
+    tokenizer.chat_template = (TURN + "<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+                               "{% if add_generation_prompt %}<|im_start|>assistant\n<think>\n{% endif %}")
+    oracle = build_oracle(tokenizer, messages)
+    pieces = [oracle.text[a:b] for a, b in oracle.offsets]
+    assert oracle.expected[pieces.index("<think>")] is Expect.EITHER
+    assert oracle.expected[pieces.index("ok")] is Expect.TRAIN
