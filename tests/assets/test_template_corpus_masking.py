@@ -32,60 +32,53 @@ NAMES = corpus_names()
 MAX_REFUSAL_RATE = 0.10
 
 # Templates the harness does not judge yet (issue 16), each with the exact assertion it fails with (first line). Where
-# examined token by token (deepseek-r1-distill-qwen-32b: the template writes a tool-call turn, its stop, then the turn
-# again, empty; apertus, bielik, nemotron: stops spelled inside contents), the reference masker
-# (harness/testing/reference.py) is what is wrong, not the oracle; the others are not examined yet. cpu: measured at
-# 12:30 UTC on main. Not strict: which conversations a template gets depends on what ran before it in the same
-# worker (in the full -n 2 run nemotron-nano-v2 passed and solar-open-100b failed; alone, the other way round; the
-# shared state is not found yet). Nightly: measured at 11:55 on code a little older. Never a reason to weaken the
-# checks above.
+# examined token by token, it is the reference masker (harness/testing/reference.py) that is wrong, not the oracle, on
+# conversations whose contents spell control tokens: a content opening "<|assistant|><think>" or "<|im_start|>assistant"
+# (the reference takes it for the turn's header), a stop spelled in a reasoning (Solar), a stop in a content right
+# before the real one (Bielik). Measured at 11:25 UTC on main; strict (the samples are a pure function of the seed, see
+# harness/survey/refusals.py), so a template that starts passing fails the run until it is taken off the list.
+# Never a reason to weaken the checks above.
 KNOWN_FAILURES: dict[str, str] = {
     'apertus-8b-instruct': (
-        'the reference masker fails: 23 generated token(s) not trained (answer turn, part), in assistant message(s) [4]'
+        'the reference masker fails: 5 generated token(s) not trained (tool-call turn, part), in assistant message(s) [5]'
     ),
     'apriel-1.6-15b-thinker': (
-        'the reference masker fails: 5 token(s) trained that the model did not generate: user'
+        'the reference masker fails: 36 token(s) trained that the model did not generate: assistant text the model did not sample'
     ),
     'bielik-11b-v3-instruct': (
         "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
     ),
-    'deepseek-r1-distill-qwen-32b': (
-        'the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the model did not sample'
+    'gemma-4-31b-it': (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
     ),
     'gigachat3-10b-a1.8b': (
-        'the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop token'
+        'the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop token'
     ),
-    'minimax-m2': (
-        'the reference masker fails: 9 generated token(s) not trained (tool-call turn, part), in assistant message(s) [2]'
+    'glm-4.7-flash': (
+        'the reference masker fails: 4 generated token(s) not trained (answer turn, part), in assistant message(s) [9]'
     ),
     'nemotron-3-nano-30b-a3b': (
         'the reference masker fails: 1 token(s) trained that the model did not generate: text the generation prompt forces'
     ),
     'nemotron-nano-v2': (
-        'the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop token'
-    ),
-    'solar-open-100b': (
-        'in the full -n 2 run: the reference masker fails: 13 token(s) trained that the model did not generate: user'
+        'the reference masker fails: 2 token(s) trained that the model did not generate: user'
     ),
     'qwq-32b': (
-        'the reference masker fails: 46 generated token(s) not trained (answer turn, part), in assistant message(s) [10]'
+        'the reference masker fails: 23 generated token(s) not trained (answer turn, part), in assistant message(s) [17]'
+    ),
+    'solar-open-100b': (
+        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
     ),
 }
 KNOWN_SLOW_FAILURES: dict[str, str] = {
     'apertus-8b-instruct': (
-        'the reference masker fails: 27 generated token(s) not trained (tool-call turn, part), in assistant message(s) [11]'
+        'the reference masker fails: 64 generated token(s) not trained (tool-call turn, part), in assistant message(s) [6, 12]'
     ),
     'apriel-1.6-15b-thinker': (
-        'the reference masker fails: 32 token(s) trained that the model did not generate: assistant text the model did not sample'
+        'the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop token'
     ),
     'bielik-11b-v3-instruct': (
-        'the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop token'
-    ),
-    'deepseek-r1-distill-qwen-32b': (
-        'the reference masker fails: 1 token(s) trained that the model did not generate: assistant text the model did not sample'
-    ),
-    'deepseek-v3.2': (
-        'the reference masker fails: 4 generated token(s) not trained (tool-call turn, part), in assistant message(s) [17]'
+        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
     ),
     'gemma-4-31b-it': (
         "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
@@ -93,46 +86,27 @@ KNOWN_SLOW_FAILURES: dict[str, str] = {
     'gigachat3-10b-a1.8b': (
         'the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop token'
     ),
-    'glm-4.6': (
-        "planted bugs not caught: ['turn_ends_at_first_stop_string'] (the 20 richest conversations hold no stop string in a content)"
-    ),
-    'minimax-m2': (
-        'the reference masker fails: 2 generated token(s) not trained (answer turn, part), in assistant message(s) [16]'
-    ),
     'nemotron-3-nano-30b-a3b': (
         'the reference masker fails: 1 token(s) trained that the model did not generate: text the generation prompt forces'
     ),
     'nemotron-nano-v2': (
-        'the reference masker fails: 9 token(s) trained that the model did not generate: user'
-    ),
-    'qwen3.5': (
-        'the reference masker fails: 7 token(s) trained that the model did not generate: user'
+        'the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop token'
     ),
     'qwq-32b': (
-        'the reference masker fails: 11 generated token(s) not trained (answer turn, entire), in assistant message(s) [15]'
+        'the reference masker fails: 19 generated token(s) not trained (answer turn, entire), in assistant message(s) [5]'
+    ),
+    'seed-oss-36b-instruct': (
+        'the reference masker fails: 5 token(s) trained that the model did not generate: user'
     ),
     'solar-open-100b': (
-        'the reference masker fails: 16 token(s) trained that the model did not generate: assistant text the model did not sample'
+        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
     ),
-    'step-3.5-flash': (
-        'the reference masker fails: 36 token(s) trained that the model did not generate: user'
-    ),
-}
-
-
-# Fails only after other templates ran in the same process (pytest -m cpu -n 2 tests/assets tests/survey), passes
-# alone: order-dependent, not yet explained (some state shared between templates). Not strict for that reason.
-ORDER_DEPENDENT: dict[str, str] = {
-    "gemma-4-31b-it": ("in the full -n 2 run: the reference masker fails: 2 token(s) trained that the model did not "
-                       "generate: assistant text the model did not sample (passes alone)"),
 }
 
 
 def _names(known: dict[str, str], *, strict: bool):
     return [pytest.param(name, marks=pytest.mark.xfail(strict=strict, raises=AssertionError, reason=known[name]))
-            if name in known else
-            pytest.param(name, marks=pytest.mark.xfail(strict=False, raises=AssertionError, reason=ORDER_DEPENDENT[name]))
-            if name in ORDER_DEPENDENT else name for name in NAMES]
+            if name in known else name for name in NAMES]
 BUGS = [bug for bug in planted.PLANTED_BUGS if bug.__name__ != "turns_tokenized_separately"]
 
 
@@ -224,12 +198,12 @@ def check_corpus_template(name, load_tokenizer_or_skip, *, conversations: int, b
         assert len(not_a_bug) < len(BUGS) // 2, f"{name}: most planted bugs changed nothing: {not_a_bug}"
 
 
-@pytest.mark.parametrize("name", _names(KNOWN_FAILURES, strict=False))
+@pytest.mark.parametrize("name", _names(KNOWN_FAILURES, strict=True))
 def test_corpus_template_loads_and_is_judged(name, load_tokenizer_or_skip):
     check_corpus_template(name, load_tokenizer_or_skip, conversations=10, bug_conversations=4)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", _names(KNOWN_SLOW_FAILURES, strict=False))
+@pytest.mark.parametrize("name", _names(KNOWN_SLOW_FAILURES, strict=True))
 def test_corpus_template_is_judged_thoroughly(name, load_tokenizer_or_skip):
     check_corpus_template(name, load_tokenizer_or_skip, conversations=60, bug_conversations=20)
