@@ -4,25 +4,19 @@ It finds each assistant turn by prefix rendering (``P_i`` = history with the gen
 the turn) and ends it at a stop string given by the caller, never through the oracle. Where the whole conversation
 renders the turn or its history otherwise than ``F_i`` (a template that drops earlier reasoning, moves the system
 prompt into the last user message, or closes a turn differently once more follows), the turn is found again in the
-whole rendering: the text that changes with the turn's own fields (a twin render), extended back over what the model
-sampled before that text (else to the assistant header) and forward to its stop string. ``per_message_masker`` gives
+whole rendering (``harness.testing.rewritten``). ``per_message_masker`` gives
 the same labels on ids tokenized piece by piece; the planted bugs (``harness.testing.planted``) are built on the same
 span helpers.
 """
 
 from __future__ import annotations
 
-import json
 import os
 
 from harness.adapters.transformers import encode_with_offsets, render
+from harness.testing.rewritten import own_text_region, span_in_whole, stops_of
 
 IGNORE = -100
-
-
-def stops_of(stop) -> tuple[str, ...]:
-    """``stop`` as a tuple: one stop string, or several (one after a tool call, another after an answer)."""
-    return (stop,) if isinstance(stop, str) else tuple(stop)
 
 
 def stop_ending_at(text: str, end: int, stop) -> str:
@@ -42,7 +36,7 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
         full = render(tokenizer, messages[: i + 1], tools)
         start = _turn_start(tokenizer, messages, tools, i, prompt, full)
         # Stops are looked for after the turn's own text: one spelled inside the content is not the turn's.
-        region = _own_text_region(tokenizer, messages[: i + 1], tools, i, full)
+        region = own_text_region(tokenizer, messages[: i + 1], tools, i, full)
         text_end = max(start, region[1]) if region is not None else start
         if not any(s in full[text_end:] for s in stops_of(stop)) and whole.startswith(full):
             # The template closes the turn only once another message follows (Apertus, GLM).
@@ -64,8 +58,8 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
         if not first_stop_in_text:
             end = _first_stop_after_text(end, full, text_end, stop)
         if full is not whole and not whole.startswith(full[:end]):
-            start, end = _span_in_whole(tokenizer, messages, tools, i, whole, full, (prompt, start, end), stop,
-                                        floor, first_stop_in_text)
+            start, end = span_in_whole(tokenizer, messages, tools, i, whole, full, (prompt, start, end), stop,
+                                       floor, first_stop_in_text)
         spans.append((i, start, end))
         floor = end
     return spans
@@ -78,124 +72,6 @@ def _first_stop_after_text(end: int, full: str, text_end: int, stop) -> int:
     found = [(full.find(s, text_end), s) for s in stops_of(stop)]
     at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
     return at + len(hit) if 0 <= at and at + len(hit) < end else end
-
-
-def _span_in_whole(tokenizer, messages, tools, i, whole, full, sampled, stop, floor, first_stop_in_text):
-    """``(start, end)`` in ``whole`` of turn ``i``, which ``whole`` renders otherwise than its prefix render ``full``
-    (where the turn spans ``start:end`` after ``prompt``, as ``sampled`` holds them)."""
-    prompt, start, end = sampled
-    in_whole = _own_text_region(tokenizer, messages, tools, i, whole)
-    in_full = _own_text_region(tokenizer, messages[: i + 1], tools, i, full)
-    if in_whole is None or in_full is None:
-        return start, end  # nothing marks the turn (its fields render nowhere): its prefix render's span
-    lead, tail = full[start : in_full[0]], full[in_full[1] : end]
-    if lead and whole.endswith(lead, floor, in_whole[0]):
-        begin = in_whole[0] - len(lead)
-    else:  # the text before the turn's own was rewritten (reasoning dropped): the turn starts after its header
-        begin = _after_header(tokenizer, whole, floor, in_whole[0], _generation_header(tokenizer, messages, tools, i, prompt, full, start))
-    if first_stop_in_text:
-        found = [(whole.find(s, begin), s) for s in stops_of(stop)]
-        at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
-        return begin, (at + len(hit) if at >= 0 else in_whole[1])
-    if tail and whole.startswith(tail, in_whole[1]):
-        end = in_whole[1] + len(tail)
-        if not whole.endswith(stops_of(stop), begin, end):
-            # Sampled without a stop the template writes only once another message follows (GLM's <|observation|>).
-            after = len(whole) - len(whole[end:].lstrip())
-            hit = next((s for s in stops_of(stop) if whole.startswith(s, after)), None)
-            end = after + len(hit) if hit else end
-        return begin, end
-    found = [(whole.find(s, in_whole[1]), s) for s in stops_of(stop)]
-    at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
-    return begin, (at + len(hit) if at >= 0 else in_whole[1])
-
-
-def _generation_header(tokenizer, messages, tools, i, prompt: str, full: str, start: int) -> str:
-    """What the generation prompt adds to the history (``<|im_start|>assistant\n``, maybe a forced ``<think>\n``), as
-    far as the turn's own render ``full`` repeats it before the turn (``<think>`` of ``<think>\n``)."""
-    history = render(tokenizer, messages[:i], tools) if i else ""
-    header = prompt[len(os.path.commonprefix([history, prompt])) :]
-    return next((header[:k] for k in range(len(header), 0, -1) if full.endswith(header[:k], 0, start)), header)
-
-
-def _after_header(tokenizer, text: str, lo: int, hi: int, header: str) -> int:
-    """Just after the last assistant header in ``text[lo:hi]``: the generation prompt's header, else its first line,
-    else its first token (GLM's ``<|assistant|>``: the rewritten history no longer shows a forced ``<think>``), else
-    ``hi``."""
-    line = len(header)
-    if "\n" in header:
-        line = header.find("\n") + 1
-        while line < len(header) and header[line].isspace():
-            line += 1
-    ids, offsets = encode_with_offsets(tokenizer, header) if header else ([], [])
-    first_token = header[: offsets[0][1]] if offsets else header
-    # Of the header and its first line, the one that ends last: a header spelled inside an earlier message (a tool
-    # result holding "<|im_start|>assistant\n<think>\n") ends before the turn's own.
-    for candidates in ([header, header[:line]], [first_token]):
-        ends = [text.rfind(c, lo, hi) + len(c) for c in candidates if c.strip() and text.rfind(c, lo, hi) >= 0]
-        if ends:
-            return max(ends)
-    return hi
-
-
-_MARK = "QZ"
-
-
-def _own_text_region(tokenizer, messages, tools, i, text: str) -> tuple[int, int] | None:
-    """``(start, end)`` of the part of ``text`` (the render of ``messages``) that changes when message ``i``'s own
-    fields change (content, reasoning, tool-call arguments): a twin render with a mark at both ends of each."""
-    twin = [dict(m) for m in messages]
-    twin[i] = _marked(messages[i])
-    try:
-        other = render(tokenizer, twin, tools)
-    except Exception:
-        return None
-    if other == text:
-        return None
-    head = len(os.path.commonprefix([text, other]))
-    tail = min(len(os.path.commonprefix([text[::-1], other[::-1]])), len(text) - head, len(other) - head)
-    return head, len(text) - tail
-
-
-def _marked(message):
-    marked = dict(message)
-    for field in ("content", "reasoning_content", "reasoning", "thinking"):
-        # An empty content is marked only where nothing else is (a call's arguments are): DeepSeek-R1 writes a
-        # tool-call turn's content again after its stop, which would stretch the region over the copy.
-        if isinstance(marked.get(field), str) and (marked[field] or field == "content" and not marked.get("tool_calls")):
-            marked[field] = _MARK + _answer_marked(marked[field]) + _MARK
-    if marked.get("tool_calls"):
-        marked["tool_calls"] = [_marked_call(call) for call in marked["tool_calls"]]
-    return marked
-
-
-def _answer_marked(text: str) -> str:
-    """``text`` with a mark where its answer starts after inline reasoning (``<think>…</think>``), which a template that
-    drops earlier reasoning removes together with the mark before it."""
-    at = text.rfind("</think>")
-    if at < 0:
-        return text
-    at += len("</think>")
-    while at < len(text) and text[at].isspace():
-        at += 1
-    return text[:at] + _MARK + text[at:]
-
-
-def _marked_call(call):
-    call = dict(call)
-    function = dict(call.get("function") or {})
-    arguments = function.get("arguments")
-    if isinstance(arguments, dict):
-        function["arguments"] = {"0qz": _MARK, **arguments, "zzqz": _MARK}
-    elif isinstance(arguments, str):
-        try:
-            parsed = json.loads(arguments)
-        except ValueError:
-            parsed = None
-        function["arguments"] = (json.dumps({"0qz": _MARK, **parsed, "zzqz": _MARK}) if isinstance(parsed, dict)
-                                 else _MARK + arguments + _MARK)
-    call["function"] = function
-    return call
 
 
 def _appended_length(tokenizer, history: str, full: str, stop) -> int:

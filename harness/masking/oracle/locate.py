@@ -136,7 +136,8 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
         # A turn sampled without a stop token ends with its text; a special token the template writes once
         # another message follows is judged by the caller (``_stop_written_after``), as for a turn found by prefix.
         stop = None
-        end = text_end + len(sampled.tail_after_text) if text.startswith(sampled.tail_after_text, text_end) else text_end
+        tail = sampled.tail_after_text
+        end = text_end + len(tail) if text.startswith(tail, text_end) else text_end
     else:
         # Prefer the stop token the model sampled (<|im_end|>); a rewritten history may end the
         # turn with another one (gpt-oss: <|return|> becomes <|end|>).
