@@ -34,8 +34,8 @@ MAX_REFUSAL_RATE = 0.10
 # Templates the harness does not judge yet (issue 16), each with the exact assertion it fails with (first line). Where
 # examined token by token, it is the reference masker (harness/testing/reference.py) that is wrong, not the oracle, on
 # conversations whose contents spell control tokens: a content opening "<|assistant|><think>" or "<|im_start|>assistant"
-# (the reference takes it for the turn's header), a stop spelled in a reasoning (Solar), a stop in a content right
-# before the real one (Bielik). Measured at 11:25 UTC on main; strict (the samples are a pure function of the seed, see
+# (the reference takes it for the turn's header). Bielik's content ends with its own stop string before the real one:
+# the oracle ends the turn at the first, which is arguable. The others are not examined yet. Measured at 11:50 UTC; strict (the samples are a pure function of the seed, see
 # harness/survey/refusals.py), so a template that starts passing fails the run until it is taken off the list.
 # Never a reason to weaken the checks above.
 KNOWN_FAILURES: dict[str, str] = {
@@ -46,9 +46,6 @@ KNOWN_FAILURES: dict[str, str] = {
         'the reference masker fails: 36 token(s) trained that the model did not generate: assistant text the model did not sample'
     ),
     'bielik-11b-v3-instruct': (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
-    ),
-    'gemma-4-31b-it': (
         "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
     ),
     'gigachat3-10b-a1.8b': (
@@ -66,9 +63,6 @@ KNOWN_FAILURES: dict[str, str] = {
     'qwq-32b': (
         'the reference masker fails: 23 generated token(s) not trained (answer turn, part), in assistant message(s) [17]'
     ),
-    'solar-open-100b': (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
-    ),
 }
 KNOWN_SLOW_FAILURES: dict[str, str] = {
     'apertus-8b-instruct': (
@@ -78,9 +72,6 @@ KNOWN_SLOW_FAILURES: dict[str, str] = {
         'the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop token'
     ),
     'bielik-11b-v3-instruct': (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
-    ),
-    'gemma-4-31b-it': (
         "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
     ),
     'gigachat3-10b-a1.8b': (
@@ -97,9 +88,6 @@ KNOWN_SLOW_FAILURES: dict[str, str] = {
     ),
     'seed-oss-36b-instruct': (
         'the reference masker fails: 5 token(s) trained that the model did not generate: user'
-    ),
-    'solar-open-100b': (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
     ),
 }
 

@@ -81,12 +81,13 @@ def _locate_turns(tokenizer, messages, tools, text, stop_strings, template_kwarg
 
 
 def _with_optional_after(text: str, turns: list[TurnSpan], stop_strings, eos: str | None, messages) -> list[TurnSpan]:
-    """Turns not ended by the end-of-sequence token and followed at once by a special token that the rendering writes
-    nowhere but right after assistant turns (GLM's ``<|observation|>``, which the model samples to stop after a tool
-    call and the template writes as the tool message's opener): that token may be trained or not. A token that also
-    opens other messages (gpt-oss ``<|start|>``, Llama's ``<|start_header_id|>``) is the next message's header, and
-    one after the end-of-sequence token (DeepSeek's ``<｜tool▁outputs▁begin｜>``) the tool message's: untrained."""
-    ends = {turn.end for turn in turns}
+    """Turns not ended by the end-of-sequence token and followed at once by a special token that the rendering never
+    writes before the first assistant turn (GLM's ``<|observation|>``, Gemma 4's ``<|tool_response>``, which the model
+    samples to stop after a call and the template writes as the tool results' opener): that token may be trained or
+    not. A token that also opens the messages before (gpt-oss ``<|start|>``, Llama's ``<|start_header_id|>``) is the
+    next message's header, and one after the end-of-sequence token (DeepSeek's ``<｜tool▁outputs▁begin｜>``) the tool
+    message's: untrained."""
+    first_header = turns[0].header_start if turns else 0
     longest = max((len(s) for s in stop_strings), default=0)
     updated = []
     for turn in turns:
@@ -98,9 +99,10 @@ def _with_optional_after(text: str, turns: list[TurnSpan], stop_strings, eos: st
             while at >= 0:
                 places.append(at)
                 at = text.find(token, at + 1)
-            # Spelled inside a message (a control string in a content) is no place the template writes it.
-            spelled = sum(json.dumps(m, ensure_ascii=False).count(token) for m in messages)
-            if len([place for place in places if place not in ends]) <= spelled:
+            # Spelled inside a message before the first turn (a control string in a content) is no place the template
+            # writes it.
+            spelled = sum(json.dumps(m, ensure_ascii=False).count(token) for m in messages[: turns[0].message_index])
+            if len([place for place in places if place < first_header]) <= spelled:
                 turn = dataclasses.replace(turn, optional_after=hits[0], glue_end=max(turn.glue_end, hits[0][1]))
         updated.append(turn)
     return updated

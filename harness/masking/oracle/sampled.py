@@ -102,7 +102,8 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
     # Where the previous turn writes the header (no generation prompt), the rendering may go on with the next turn's
     # opening tokens (an always-open header): the turn ends before them. A turn that follows its own generation
     # prompt runs to the last stop (gpt-oss writes analysis, <|end|>, <|start|>assistant, then the call).
-    openers = frozenset() if gen_prompt else _openers(prompt[-300:], stop_strings, eos)
+    openers = frozenset() if gen_prompt else _openers(_after_last_message(tokenizer, messages, tools, i, prompt,
+                                                                          template_kwargs), stop_strings, eos)
     stop = _turn_stop(full, stop_strings, text_end, hi, preferred=eos, openers=openers)
     end = stop[1] if stop is not None else len(full[:hi].rstrip())
     end = max(end, text_end)
@@ -139,6 +140,13 @@ def _whole_tokens(tokenizer, text: str, a: int, b: int) -> bool:
     with a content opening ``<answer>``)."""
     bounds = {x for span in hf.encode_with_offsets(tokenizer, text)[1] for x in span}
     return a in bounds and b in bounds
+
+
+def _after_last_message(tokenizer, messages, tools, i, prompt: str, template_kwargs) -> str:
+    """What ``prompt`` (no generation prompt of its own) writes after the text of its last message: where the next
+    turn's opening tokens are (a call's closing tokens earlier in the prompt are none: Gemma 4's ``<tool_call|>``)."""
+    region = _text_region(tokenizer, messages[:i], i - 1, tools, template_kwargs, prompt) if i else None
+    return prompt[region[1] :] if region is not None else prompt[-300:]
 
 
 def _says_nothing(message) -> bool:

@@ -161,3 +161,33 @@ def test_a_content_that_spells_the_forced_opening_leaves_it_either(load_tokenize
     pieces = [oracle.text[a:b] for a, b in oracle.offsets]
     assert oracle.expected[pieces.index("<think>")] is Expect.EITHER
     assert oracle.expected[pieces.index("ok")] is Expect.TRAIN
+
+
+QUOTED_CALLS = (  # Gemma-4-like: no generation prompt after a tool result; string arguments quoted by a special token
+    TURN + "{% if m.role == 'assistant' %}{% if loop.index0 == 1 %}<|turn>model\n{% endif %}{% if m.tool_calls %}"
+    "{% for c in m.tool_calls %}<|tool_call>{{ c.function.name }}{<|\"|>{{ c.function.arguments.city }}<|\"|>}"
+    "<tool_call|>{% endfor %}{% else %}{{ m.content }}<turn|>\n{% endif %}"
+    "{% elif m.role == 'tool' %}<|tool_response>{{ m.content }}<tool_response|>"
+    "{% else %}<|turn>{{ m.role }}\n{{ m.content }}<turn|>\n{% endif %}{% endfor %}"
+    "{% if add_generation_prompt and messages[-1].role != 'tool' %}<|turn>model\n{% endif %}"
+)
+
+
+def test_a_closing_token_of_an_earlier_call_does_not_end_the_next_one(load_tokenizer_or_skip):
+    """Where the generation prompt adds nothing, the tokens that open the next turn are those written after the last
+    message's text, not every special token near the prompt's end: the earlier call's <tool_call|> made the second
+    call end at its closing <|"|>."""
+    tokenizer = _with_tokens(load_tokenizer_or_skip("qwen2.5-instruct"), "<|turn>", "<turn|>", "<|tool_call>",
+                             "<tool_call|>", "<|tool_response>", "<tool_response|>", '<|"|>')
+    tokenizer.chat_template = QUOTED_CALLS
+    call = lambda n, city: {"id": f"c{n}", "type": "function",  # noqa: E731
+                            "function": {"name": "get_weather", "arguments": {"city": city}}}
+    messages = [{"role": "user", "content": "Oslo and Rome?"},
+                {"role": "assistant", "content": "", "tool_calls": [call(1, "Oslo")]},
+                {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+                {"role": "assistant", "content": "", "tool_calls": [call(2, "Rome")]},
+                {"role": "tool", "tool_call_id": "c2", "content": "rain"},
+                {"role": "assistant", "content": "Sunny, then rain."}]
+    oracle = build_oracle(tokenizer, messages, TOOLS)
+    second = next(t for t in oracle.turns if t.message_index == 3)
+    assert oracle.text[second.start : second.end] == '<|tool_call>get_weather{<|"|>Rome<|"|>}<tool_call|>', second
