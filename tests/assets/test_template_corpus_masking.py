@@ -3,7 +3,8 @@ most 10 % of random conversations, the independent reference masker (harness/tes
 every planted bug (harness/testing/planted.py) is caught.
 
 One sample of conversations per template (``sample_conversations``, seeded) is judged by the oracle once; each
-masker's output is then judged against the same oracle (``judge_output``). The maskers render and tokenize through
+masker's output is then judged against the same oracle (``judge_output``); the planted bugs on the conversations where
+the reference masker passes, so a template it fails on still has its bugs checked. The maskers render and tokenize through
 a memo of the tokenizer, so the planted bugs share the renders of the reference masker. ``cpu``: 10 conversations
 per template (a bug on the 4 richest judged ones); nightly (``slow``): 60 (a bug on 20).
 
@@ -164,13 +165,15 @@ def check_corpus_template(name, load_tokenizer_or_skip, *, conversations: int, b
             f"{name}: the oracle refused {len(result.refused)} of {result.total} conversations: {result.reasons()}")
         memo = _Memo(tokenizer)
         correct = reference.correct_masker(memo, template.stops)
-        reference_outputs = []
+        problems, passed = [], []  # the planted bugs are tried where the reference masker passes
         for conversation, oracle in result.judged:
             found, output = _judge(tokenizer, oracle, correct, conversation)
-            assert not found, f"{name}: the reference masker fails: {found[0].summary}\n{conversation}"
-            reference_outputs.append(output)
+            if found and not problems:
+                problems.append(f"{name}: the reference masker fails: {found[0].summary}\n{conversation}")
+            elif not found:
+                passed.append(((conversation, oracle), output))
         missed, not_a_bug = [], []
-        chosen = _richest(list(zip(result.judged, reference_outputs)), bug_conversations)
+        chosen = _richest(passed, bug_conversations)
         for bug in BUGS:
             masker = bug(memo, template.stops)
             caught = same = False
@@ -182,8 +185,13 @@ def check_corpus_template(name, load_tokenizer_or_skip, *, conversations: int, b
                 caught = caught or bool(found)
             if not caught:
                 (not_a_bug if identical else missed).append(bug.__name__)
-        assert not missed, f"{name}: planted bugs not caught: {missed} (no bug here: {not_a_bug})"
-        assert len(not_a_bug) < len(BUGS) // 2, f"{name}: most planted bugs changed nothing: {not_a_bug}"
+        if not passed:
+            problems.append(f"{name}: the reference masker passes on no conversation: no planted bug could be tried")
+        elif missed:
+            problems.append(f"{name}: planted bugs not caught: {missed} (no bug here: {not_a_bug})")
+        if passed and len(not_a_bug) >= len(BUGS) // 2:
+            problems.append(f"{name}: most planted bugs changed nothing: {not_a_bug}")
+        assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("name", _names(KNOWN_FAILURES, strict=True))
