@@ -74,3 +74,19 @@ def _matched_suffix(seen: str, key: str) -> int:
     while n < min(len(seen), len(key)) and seen[len(seen) - 1 - n] == key[len(key) - 1 - n]:
         n += 1
     return n
+
+
+def _header_proper_length(header: str) -> int:
+    """Length of the header proper: through its first line break and the whitespace after it.
+
+    What the generation prompt writes after that (Qwen3's ``<think>\n\n</think>\n\n`` with
+    thinking off) is text it forces, not the role header. A header without a line break
+    (gpt-oss ``<|start|>assistant``, Aya, DeepSeek) is all header.
+    """
+    newline = header.find("\n")
+    if newline < 0:
+        return len(header)
+    end = newline
+    while end < len(header) and header[end].isspace():
+        end += 1
+    return end

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.masking.oracle.anchor import _header_proper_length
 from harness.masking.oracle.render import _render, _text_region
 from harness.masking.oracle.sampled import _Sampled, _empty_at, _marked_empty, _says_nothing
 from harness.masking.oracle.stops import _common_prefix_length, _first_stop, _last_stop, _stop_strings
@@ -22,22 +23,6 @@ from harness.masking.oracle.types import OracleError, TurnSpan
 def _header_ws_start(text: str, start: int, header: str) -> int:
     trailing = len(header) - len(header.rstrip())
     return start - trailing if text[start - trailing : start] == header[len(header) - trailing :] else start
-
-
-def _header_proper_length(header: str) -> int:
-    """Length of the header proper: through its first line break and the whitespace after it.
-
-    What the generation prompt writes after that (Qwen3's ``<think>\n\n</think>\n\n`` with
-    thinking off) is text it forces, not the role header. A header without a line break
-    (gpt-oss ``<|start|>assistant``, Aya, DeepSeek) is all header.
-    """
-    newline = header.find("\n")
-    if newline < 0:
-        return len(header)
-    end = newline
-    while end < len(header) and header[end].isspace():
-        end += 1
-    return end
 
 
 def _glue_end(text: str, end: int, limit: int) -> int:

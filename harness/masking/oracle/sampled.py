@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from harness.adapters import transformers as hf
 from harness.masking.oracle.render import _diff_region, _render, _text_region, _with_twin
-from harness.masking.oracle.anchor import _anchored, _whitespace_end
+from harness.masking.oracle.anchor import _anchored, _header_proper_length, _whitespace_end
 from harness.masking.oracle.stops import (_common_prefix_length, _openers, _outside_special, _stop_strings,
                                           _turn_stop, conversation_ending)
 from harness.masking.conversation import REASONING_FIELDS
@@ -75,7 +75,7 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
         elif _content_spells_forced(messages[i], gen_prompt, shared):
             # The same, where the content's opening is a control string the twin keeps (a content "<think>zrprw"
             # after a prompt ending "<think>\n"): the forced text after the header proper is either.
-            proper = _proper_length(gen_prompt)
+            proper = _header_proper_length(gen_prompt)
             header, loose = gen_prompt[:proper], (len(base) + proper, start)
         elif shared < len(gen_prompt) and not gen_prompt[shared:].strip():
             # The prompt ends with whitespace the training rendering does not repeat as such.
@@ -121,16 +121,10 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
     )
 
 
-def _proper_length(header: str) -> int:
-    from harness.masking.oracle.locate import _header_proper_length  # locate imports this module
-
-    return _header_proper_length(header)
-
-
 def _content_spells_forced(message, gen_prompt: str, shared: int) -> bool:
     """Whether the message's content opens with what the prompt forces after its header proper, as far as the
     rendering repeats it (``<think>`` of ``<think>\n``)."""
-    forced = gen_prompt[_proper_length(gen_prompt) : shared]
+    forced = gen_prompt[_header_proper_length(gen_prompt) : shared]
     content = message.get("content")
     return bool(forced.strip()) and isinstance(content, str) and content.startswith(forced)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from harness.masking.oracle import MessageStarts
-from harness.masking.oracle.locate import _glue_end, _header_proper_length
+from harness.masking.oracle.anchor import _header_proper_length
+from harness.masking.oracle.locate import _glue_end
 
 
 def test_header_proper_ends_after_its_first_line_break():
