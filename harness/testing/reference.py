@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 
 from harness.adapters.transformers import encode_with_offsets, render
-from harness.testing.rewritten import own_text_region, span_in_whole, stops_of
+from harness.testing.rewritten import (after_header, first_stop_end, next_text_start, own_text_region, span_in_whole,
+                                      stops_of)
 
 IGNORE = -100
 
@@ -34,9 +35,19 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
             continue
         prompt = render(tokenizer, messages[:i], tools, add_generation_prompt=True)
         full = render(tokenizer, messages[: i + 1], tools)
-        start = _turn_start(tokenizer, messages, tools, i, prompt, full)
+        own_end = len(full)  # where the turn's prefix render ends
+        history = render(tokenizer, messages[:i], tools)
+        if full == history and prompt != history and i + 1 < len(messages):
+            # The template writes the turn only once another message follows (Nemotron Nano v2 drops an empty final
+            # answer): it starts after its header in the whole rendering.
+            full = whole
+            region = own_text_region(tokenizer, messages, tools, i, whole)
+            start = after_header(tokenizer, whole, len(history), region[0] if region else len(whole),
+                                 prompt[len(history) :])
+        else:
+            region = own_text_region(tokenizer, messages[: i + 1], tools, i, full)
+            start = _turn_start(tokenizer, messages, tools, i, prompt, full, region[0] if region else len(full))
         # Stops are looked for after the turn's own text: one spelled inside the content is not the turn's.
-        region = own_text_region(tokenizer, messages[: i + 1], tools, i, full)
         text_end = max(start, region[1]) if region is not None else start
         if not any(s in full[text_end:] for s in stops_of(stop)) and whole.startswith(full):
             # The template closes the turn only once another message follows (Apertus, GLM).
@@ -47,13 +58,13 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
             found = [(full.find(s, start), s) for s in stops_of(stop)]
             at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, stops_of(stop)[0]))
         elif full is whole:
-            found = [(full.find(s, len(render(tokenizer, messages[: i + 1], tools))), s) for s in stops_of(stop)]
-            at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
+            at, hit = _stop_before_next(tokenizer, messages, tools, i, whole, own_end, stop)
         else:
-            bound = len(full) - _appended_length(tokenizer, render(tokenizer, messages[:i], tools), full, stop)
+            bound = len(full) - _appended_length(tokenizer, messages[:i], tools, history, full, stop, text_end)
             at, hit = max((full.rfind(s, text_end, bound), s) for s in stops_of(stop))
         if at < 0:  # no stop at all (the last turn of Apertus, GLM; Command R's tool call): it ends with its text
-            at, hit = len(full[: bound if full is not whole and not first_stop_in_text else len(full)].rstrip()), ""
+            rendered = full[: own_end if full is whole else len(full) if first_stop_in_text else bound]
+            at, hit = max(len(rendered.rstrip()), min(text_end, len(rendered))), ""  # a content "  " is the model's
         end = at + len(hit)
         if not first_stop_in_text:
             end = _first_stop_after_text(end, full, text_end, stop)
@@ -65,35 +76,49 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
     return spans
 
 
+def _stop_before_next(tokenizer, messages, tools, i, whole: str, after: int, stop) -> tuple[int, str]:
+    """The first stop string in ``whole`` from ``after`` that ends before the next message's own text (a turn the
+    template closes only once another message follows: Apertus, GLM); ``(-1, "")`` where none does (Seed-OSS writes
+    no stop after an answer that is reasoning alone)."""
+    hi = next_text_start(tokenizer, messages, tools, i, whole)
+    found = [(whole.find(s, after, hi), s) for s in stops_of(stop)]
+    return min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
+
+
 def _first_stop_after_text(end: int, full: str, text_end: int, stop) -> int:
     """``end``, or the end of an earlier stop string that follows the turn's own text (which ends at ``text_end``): the
     model stops at the first one (DeepSeek-R1's template writes a tool-call turn, ``<｜end▁of▁sentence｜>``, then the
     turn again, empty)."""
-    found = [(full.find(s, text_end), s) for s in stops_of(stop)]
-    at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
-    return at + len(hit) if 0 <= at and at + len(hit) < end else end
+    return min(first_stop_end(full, text_end, stop, default=end), end)
 
 
-def _appended_length(tokenizer, history: str, full: str, stop) -> int:
-    """Length of the text a template writes after the last message on every render (an instruction
-    turn), as ``full`` (history and turn) ends with it too; 0 where ``full`` extends ``history``."""
+def _appended_length(tokenizer, before, tools, history: str, full: str, stop, text_end: int) -> int:
+    """Length of the text a template writes after the last message on every render (an instruction turn), as
+    ``history`` (the render of the messages ``before`` the turn) and ``full`` (history and turn, whose own text ends
+    at ``text_end``) both end with it; 0 where ``full`` extends ``history``."""
     if full.startswith(history):
         return 0
     # The shortest such text that starts where a token of the history starts and not with the turn's stop string:
     # a longer one would reach into the turn where history and turn end alike; one cut inside a token is the part of
-    # it the turn shares (Command R's instruction turn and its answer both start <|START_OF_TURN_TOKEN|><|).
-    longest = len(os.path.commonprefix([history[::-1], full[::-1]]))
+    # it the turn shares (Command R's instruction turn and its answer both start <|START_OF_TURN_TOKEN|><|). It starts
+    # after the last message's own text and ends before the turn's, and never with the stop string or inside a token:
+    # Bielik leaves out the "<|im_end|>\n" that closes tool outputs before an assistant turn, and the turn may end as
+    # the tool output did (a call's "...</tool_call><|im_end|>\n" after "<|function_output|><|im_end|>\n").
+    last = own_text_region(tokenizer, before, tools, len(before) - 1, history)
+    longest = min(len(os.path.commonprefix([history[::-1], full[::-1]])), len(full) - text_end,
+                  len(history) - last[1] if last is not None else len(history))
     starts = {a for a, _ in encode_with_offsets(tokenizer, history)[1]}
-    fits = [t for t in range(1, longest + 1) if full.startswith(history[: len(history) - t])]
-    clean = [t for t in fits if len(history) - t in starts and not history.startswith(stops_of(stop), len(history) - t)]
-    return (clean or fits or [0])[0]
+    fits = [t for t in range(1, longest + 1) if full.startswith(history[: len(history) - t])
+            and not history.startswith(stops_of(stop), len(history) - t)]
+    clean = [t for t in fits if len(history) - t in starts]
+    return (clean or [0])[0]
 
 
-def _turn_start(tokenizer, messages, tools, i, prompt: str, full: str) -> int:
+def _turn_start(tokenizer, messages, tools, i, prompt: str, full: str, own_start: int) -> int:
     """Where the model's text starts in ``full``: after the prompt, or, where the prompt has text the
     rendering does not repeat (a forced "Here are my reasoning steps:"), where the two part (never
-    inside the turn's own text: a copy of the turn whose content starts with another character parts
-    there too)."""
+    inside the turn's own text, which starts at ``own_start``: a copy of the turn whose content starts with
+    another character parts there too, and a header the content spells is not the turn's)."""
     if full.startswith(prompt):
         return len(prompt)
     shared = len(os.path.commonprefix([prompt, full]))
@@ -104,10 +129,11 @@ def _turn_start(tokenizer, messages, tools, i, prompt: str, full: str) -> int:
         shared = min(shared, len(os.path.commonprefix([prompt, render(tokenizer, marked, tools)])))
     history = render(tokenizer, messages[:i], tools)
     header = prompt[len(history) :] if prompt.startswith(history) else ""
-    if header.strip() and full.find(header, shared - len(header) + 1) >= 0:
+    at = full.find(header, shared - len(header) + 1, own_start) if header.strip() else -1
+    if at >= 0:
         # The history renders otherwise once the turn follows (a tool result closed differently):
         # the turn starts after its header.
-        return full.find(header, shared - len(header) + 1) + len(header)
+        return at + len(header)
     while not prompt[shared:].strip() and shared < len(full) and full[shared].isspace():
         shared += 1  # whitespace the rendering writes where the prompt writes other whitespace
     return shared

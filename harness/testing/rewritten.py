@@ -26,17 +26,22 @@ def span_in_whole(tokenizer, messages, tools, i, whole, full, sampled, stop, flo
     in_whole = own_text_region(tokenizer, messages, tools, i, whole)
     in_full = own_text_region(tokenizer, messages[: i + 1], tools, i, full)
     if in_whole is None or in_full is None:
-        return start, end  # nothing marks the turn (its fields render nowhere): its prefix render's span
+        # Nothing marks the turn in one of them (its fields render nowhere, or the whole rendering keeps only a part
+        # of the content the marks miss: Nemotron Nano v2 keeps what lies between the first two "</think>"): the turn
+        # runs from its header to the last stop string before the next message's text (the kept part may spell one).
+        hi = next_text_start(tokenizer, messages, tools, i, whole)
+        header = _generation_header(tokenizer, messages, tools, i, prompt, full, start)
+        begin = after_header(tokenizer, whole, floor, hi, header)
+        at, hit = max((whole.rfind(s, begin, hi), s) for s in stops_of(stop))
+        return begin, (at + len(hit) if at >= 0 else hi)
     lead, tail = full[start : in_full[0]], full[in_full[1] : end]
     if lead and whole.endswith(lead, floor, in_whole[0]):
         begin = in_whole[0] - len(lead)
     else:  # the text before the turn's own was rewritten (reasoning dropped): the turn starts after its header
         header = _generation_header(tokenizer, messages, tools, i, prompt, full, start)
-        begin = _after_header(tokenizer, whole, floor, in_whole[0], header)
+        begin = after_header(tokenizer, whole, floor, in_whole[0], header)
     if first_stop_in_text:
-        found = [(whole.find(s, begin), s) for s in stops_of(stop)]
-        at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
-        return begin, (at + len(hit) if at >= 0 else in_whole[1])
+        return begin, first_stop_end(whole, begin, stop, default=in_whole[1])
     if tail and whole.startswith(tail, in_whole[1]):
         end = in_whole[1] + len(tail)
         if not whole.endswith(stops_of(stop), begin, end):
@@ -45,9 +50,20 @@ def span_in_whole(tokenizer, messages, tools, i, whole, full, sampled, stop, flo
             hit = next((s for s in stops_of(stop) if whole.startswith(s, after)), None)
             end = after + len(hit) if hit else end
         return begin, end
-    found = [(whole.find(s, in_whole[1]), s) for s in stops_of(stop)]
-    at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
-    return begin, (at + len(hit) if at >= 0 else in_whole[1])
+    return begin, first_stop_end(whole, in_whole[1], stop, default=in_whole[1])
+
+
+def next_text_start(tokenizer, messages, tools, i, whole: str) -> int:
+    """Where in ``whole`` the own text of the first message after ``i`` that has one starts (its end if none has)."""
+    later = (own_text_region(tokenizer, messages, tools, k, whole) for k in range(i + 1, len(messages)))
+    return next((region[0] for region in later if region is not None), len(whole))
+
+
+def first_stop_end(text: str, at: int, stop, *, default: int) -> int:
+    """End of the first stop string in ``text`` from ``at``; ``default`` where there is none."""
+    found = [(text.find(s, at), s) for s in stops_of(stop)]
+    hit_at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
+    return hit_at + len(hit) if hit_at >= 0 else default
 
 
 def _generation_header(tokenizer, messages, tools, i, prompt: str, full: str, start: int) -> str:
@@ -58,10 +74,11 @@ def _generation_header(tokenizer, messages, tools, i, prompt: str, full: str, st
     return next((header[:k] for k in range(len(header), 0, -1) if full.endswith(header[:k], 0, start)), header)
 
 
-def _after_header(tokenizer, text: str, lo: int, hi: int, header: str) -> int:
-    """Just after the last assistant header in ``text[lo:hi]``: the generation prompt's header, else its first line,
-    else its first token (GLM's ``<|assistant|>``: the rewritten history no longer shows a forced ``<think>``), else
-    ``hi``."""
+def after_header(tokenizer, text: str, lo: int, hi: int, header: str) -> int:
+    """Just after the last assistant header in ``text[lo:hi]``: the generation prompt's header, else its first line
+    and as many of the header's next whole tokens as follow it (Nemotron's rewritten history writes ``<think>`` of a
+    forced ``<think>\n``, then ``</think>``), else its first token (GLM's ``<|assistant|>``: the rewritten history no
+    longer shows a forced ``<think>``), else ``hi``."""
     line = len(header)
     if "\n" in header:
         line = header.find("\n") + 1
@@ -74,7 +91,11 @@ def _after_header(tokenizer, text: str, lo: int, hi: int, header: str) -> int:
     for candidates in ([header, header[:line]], [first_token]):
         ends = [text.rfind(c, lo, hi) + len(c) for c in candidates if c.strip() and text.rfind(c, lo, hi) >= 0]
         if ends:
-            return max(ends)
+            end = max(ends)
+            if candidates[0] is header and end == text.rfind(header[:line], lo, hi) + line:
+                forced = [b - line for _, b in offsets if b > line and text.startswith(header[line:b], end)]
+                end += max((n for n in forced if end + n <= hi), default=0)
+            return end
     return hi
 
 

@@ -32,65 +32,13 @@ from harness.testing import planted, reference
 NAMES = corpus_names()
 MAX_REFUSAL_RATE = 0.10
 
-# Templates the harness does not judge yet (issue 16), each with the exact assertion it fails with (first line). Where
-# examined token by token, it is the reference masker (harness/testing/reference.py) that is wrong, not the oracle, on
-# conversations whose contents spell control tokens: a content opening "<|assistant|><think>" or "<|im_start|>assistant"
-# (the reference takes it for the turn's header). Bielik's content ends with its own stop string before the real one:
-# the oracle ends the turn at the first, which is arguable. The others are not examined yet. Measured at 11:50 UTC; strict (the samples are a pure function of the seed, see
-# harness/survey/refusals.py), so a template that starts passing fails the run until it is taken off the list.
-# Never a reason to weaken the checks above.
-KNOWN_FAILURES: dict[str, str] = {
-    'apertus-8b-instruct': (
-        'the reference masker fails: 5 generated token(s) not trained (tool-call turn, part), in assistant message(s) [5]'
-    ),
-    'apriel-1.6-15b-thinker': (
-        'the reference masker fails: 36 token(s) trained that the model did not generate: assistant text the model did not sample'
-    ),
-    'bielik-11b-v3-instruct': (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
-    ),
-    'gigachat3-10b-a1.8b': (
-        'the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop token'
-    ),
-    'glm-4.7-flash': (
-        'the reference masker fails: 4 generated token(s) not trained (answer turn, part), in assistant message(s) [9]'
-    ),
-    'nemotron-3-nano-30b-a3b': (
-        'the reference masker fails: 1 token(s) trained that the model did not generate: text the generation prompt forces'
-    ),
-    'nemotron-nano-v2': (
-        'the reference masker fails: 2 token(s) trained that the model did not generate: user'
-    ),
-    'qwq-32b': (
-        'the reference masker fails: 23 generated token(s) not trained (answer turn, part), in assistant message(s) [17]'
-    ),
-}
-KNOWN_SLOW_FAILURES: dict[str, str] = {
-    'apertus-8b-instruct': (
-        'the reference masker fails: 64 generated token(s) not trained (tool-call turn, part), in assistant message(s) [6, 12]'
-    ),
-    'apriel-1.6-15b-thinker': (
-        'the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop token'
-    ),
-    'bielik-11b-v3-instruct': (
-        "the reference masker fails: 1 token(s) trained that the model did not generate: another turn's stop"
-    ),
-    'gigachat3-10b-a1.8b': (
-        'the reference masker fails: 1 token(s) trained that the model did not generate: glue after the stop token'
-    ),
-    'nemotron-3-nano-30b-a3b': (
-        'the reference masker fails: 1 token(s) trained that the model did not generate: text the generation prompt forces'
-    ),
-    'nemotron-nano-v2': (
-        'the reference masker fails: 2 token(s) trained that the model did not generate: glue after the stop token'
-    ),
-    'qwq-32b': (
-        'the reference masker fails: 19 generated token(s) not trained (answer turn, entire), in assistant message(s) [5]'
-    ),
-    'seed-oss-36b-instruct': (
-        'the reference masker fails: 5 token(s) trained that the model did not generate: user'
-    ),
-}
+# Templates the harness does not judge yet, each with the exact assertion it fails with (first line): none since
+# issue 16 (the last ones were the reference masker reading headers inside contents and the oracle's misjudged turns
+# now covered by tests/masking/oracle/test_corpus_template_turns.py). An entry is a strict xfail (the samples are a pure
+# function of the seed, see harness/survey/refusals.py), so a template that starts passing fails the run until it is
+# taken off the list. Never a reason to weaken the checks above.
+KNOWN_FAILURES: dict[str, str] = {}
+KNOWN_SLOW_FAILURES: dict[str, str] = {}
 
 
 def _names(known: dict[str, str], *, strict: bool):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from harness.assets.tokenizers import ENV_VAR, find_tokenizer
 
 pytest_plugins = ["pytester"]
@@ -23,9 +25,15 @@ def test_my_pipeline_boundaries(golden_tokens, load_tokenizer_or_skip):
 """
 
 
-def test_golden_tokens_locks_a_users_pipeline_in_their_golden_folder(pytester, monkeypatch, load_tokenizer_or_skip):
-    # Loaded here first: in-process runs drop the modules they imported, and tokenizers' extension loads once.
-    load_tokenizer_or_skip("qwen2.5-instruct")
+@pytest.fixture(scope="module")
+def loaded_before_pytester(load_tokenizer_or_skip):
+    """The tokenizer, loaded before ``pytester`` snapshots ``sys.modules``: at teardown it drops every module imported
+    after the snapshot, and numpy's and tokenizers' extensions load once per process (a later import of transformers
+    then fails with "cannot load module more than once per process")."""
+    return load_tokenizer_or_skip("qwen2.5-instruct")
+
+
+def test_golden_tokens_locks_a_users_pipeline_in_their_golden_folder(loaded_before_pytester, pytester, monkeypatch):
     source = find_tokenizer("qwen2.5-instruct")
     monkeypatch.setenv(ENV_VAR, str(Path(source.path).parent))
     pytester.syspathinsert()

@@ -77,13 +77,14 @@ def _matched_suffix(seen: str, key: str) -> int:
 
 
 def _header_proper_length(header: str) -> int:
-    """Length of the header proper: through its first line break and the whitespace after it.
+    """Length of the header proper: through its first line break after text (Apriel's header opens with one) and the
+    whitespace after it.
 
     What the generation prompt writes after that (Qwen3's ``<think>\n\n</think>\n\n`` with
     thinking off) is text it forces, not the role header. A header without a line break
     (gpt-oss ``<|start|>assistant``, Aya, DeepSeek) is all header.
     """
-    newline = header.find("\n")
+    newline = header.find("\n", len(header) - len(header.lstrip()))
     if newline < 0:
         return len(header)
     end = newline

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.adapters import transformers as hf
+from harness.masking.oracle.closes import text_close
 from harness.masking.oracle.judgement import Oracle
 from harness.masking.oracle.labels import _char_requirements, _expected_from, _stop_token_indices, _trained_turns
 from harness.masking.oracle.locate import MessageStarts, _located_by_prefix, _located_by_regions, _message_regions
@@ -75,6 +76,9 @@ def _locate_turns(tokenizer, messages, tools, text, stop_strings, template_kwarg
         if sampled.stop is None and i + 1 < len(messages):
             first_header = turns[0].header_start if turns else span.header_start
             span = _stop_written_after(text, span, stop_strings, sampled, first_header)
+            if span.stop_start >= span.end:  # still no stop token: the template may close the turn with text
+                span = dataclasses.replace(
+                    span, optional_after=text_close(tokenizer, messages, tools, i, text, span.end, template_kwargs))
         hazards.extend(_turn_hazards(text, span, sampled))
         turns.append(span)
     return _with_optional_after(text, turns, stop_strings, eos, messages)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from harness.masking.oracle.anchor import _header_proper_length
 from harness.masking.oracle.render import _render, _text_region
-from harness.masking.oracle.sampled import _Sampled, _empty_at, _marked_empty, _says_nothing
+from harness.masking.oracle.sampled import _Sampled, _empty_at, _empty_calls, _joined, _marked_empty, _says_nothing
 from harness.masking.oracle.stops import _common_prefix_length, _first_stop, _last_stop, _stop_strings
 from harness.masking.oracle.types import OracleError, TurnSpan
 
@@ -53,8 +53,12 @@ def _located_by_prefix(text: str, sampled: _Sampled) -> TurnSpan | None:
 
 def _message_regions(tokenizer, messages, tools, text, template_kwargs) -> list[tuple[int, int] | None]:
     """Per message, the region of ``text`` its text occupies (None where nothing marks it); in order."""
-    regions = [_text_region(tokenizer, messages, k, tools, template_kwargs, text)
-               or _empty_region(tokenizer, messages, k, tools, template_kwargs, text) for k in range(len(messages))]
+    regions = []
+    for k in range(len(messages)):
+        region = _text_region(tokenizer, messages, k, tools, template_kwargs, text)
+        if region is None or _empty_calls(messages[k]):
+            region = _joined(region, _empty_region(tokenizer, messages, k, tools, template_kwargs, text))
+        regions.append(region)
     previous_end = 0
     for k, region in enumerate(regions):
         if region is None:
@@ -69,8 +73,8 @@ def _message_regions(tokenizer, messages, tools, text, template_kwargs) -> list[
 
 
 def _empty_region(tokenizer, messages, k, tools, template_kwargs, text) -> tuple[int, int] | None:
-    """For an assistant turn with nothing to twin (calls with empty arguments), the empty region where its marked
-    twin's text would be; None for other messages, or where the mark changes nothing."""
+    """For an assistant turn with parts that have nothing to twin (no text; calls with empty arguments), the region
+    where marks in them are written; None for other messages, or where the marks change nothing."""
     message = messages[k]
     if message.get("role") != "assistant" or not (message.get("tool_calls") or _says_nothing(message)):
         return None
@@ -98,8 +102,12 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
                 break
         if at < 0:
             raise OracleError(f"message {i}: assistant header {sampled.header!r} not found where the turn is rendered")
-        start = at + len(header)
         header_start = at
+        # The rewritten turn starts after the header found and the special tokens the prompt forces after it that the
+        # turn repeats (Nemotron writes "<think>" of a forced "<think>\n", then "</think>").
+        start = at + len(header)
+        forced = sampled.full[sampled.header_start + len(header) : sampled.start]  # header rest, loose text
+        start += _repeated_specials(text, start, search_end, forced, stop_strings)
     else:
         # No header (Llama-2's "[/INST] answer"): the turn starts after the text the template
         # writes between the previous message's last character and the turn, as sampled.
@@ -121,8 +129,7 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
         # A turn sampled without a stop token ends with its text; a special token the template writes once
         # another message follows is judged by the caller (``_stop_written_after``), as for a turn found by prefix.
         stop = None
-        tail = sampled.tail_after_text
-        end = text_end + len(tail) if text.startswith(tail, text_end) else text_end
+        end = _closing_end(text, text_end, hi, sampled.tail_after_text)
     else:
         # Prefer the stop token the model sampled (<|im_end|>); a rewritten history may end the
         # turn with another one (gpt-oss: <|return|> becomes <|end|>).
@@ -131,17 +138,45 @@ def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> Tu
         if stop is None:
             raise OracleError(f"message {i}: no stop token after the turn's content in the rendering")
         end = stop[1]
+    header_end = header_start + _header_proper_length(text[header_start:start])
     return TurnSpan(
         message_index=i,
         header_start=header_start,
-        header_end=header_start + _header_proper_length(text[header_start:start]),
+        header_end=header_end,
         header_ws_start=_header_ws_start(text, start, sampled.header),
         start=start,
         stop_start=stop[0] if stop else end,
         end=end,
         glue_end=_glue_end(text, end, hi),
         sampled_text=sampled.full[sampled.start : sampled.end],
+        # What the prompt forces after the header proper, as the rewritten turn repeats it, may have been sampled
+        # there as much as forced (a rewritten history no longer shows which): either label.
+        loose=(header_end, start) if header_end < start else None,
     )
+
+
+def _closing_end(text: str, text_end: int, hi: int, tail: str) -> int:
+    """End of a turn without a stop token whose text ends at ``text_end``: after its closing text ``tail`` (the
+    rendering's text after the turn's own, as sampled). Where the rewritten turn writes more inside it (Apriel 1.6 adds
+    a call's id in history: ``}, "id": "call_0001"}]</tool_calls>`` for ``}}]</tool_calls>``), after the longest
+    part of its end, at least half of it, found before ``hi``; else at ``text_end``."""
+    if text.startswith(tail, text_end):
+        return text_end + len(tail)
+    for n in range(len(tail) - 1, max(len(tail) // 2, 1) - 1, -1):
+        at = text.find(tail[-n:], text_end, hi) if tail[-n:].strip() else -1
+        if at >= 0:
+            return at + n
+    return text_end
+
+
+def _repeated_specials(text: str, at: int, limit: int, rest: str, stop_strings) -> int:
+    """Length of the run of special tokens that opens ``rest`` and that ``text`` repeats at ``at``, before ``limit``."""
+    n = 0
+    while True:
+        hit = next((s for s in stop_strings if rest.startswith(s, n) and text.startswith(s, at + n, limit)), None)
+        if hit is None:
+            return n
+        n += len(hit)
 
 
 def _message_starts(tokenizer, messages, tools, text, template_kwargs) -> list[int | None]:

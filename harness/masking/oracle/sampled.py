@@ -9,11 +9,12 @@ with a twin render, so a stop string spelled inside the content is never taken f
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.adapters import transformers as hf
-from harness.masking.oracle.render import _diff_region, _render, _text_region, _with_twin
+from harness.masking.oracle.render import _diff_region, _render, _text_region, _twin_json, _with_twin
 from harness.masking.oracle.anchor import _anchored, _header_proper_length, _whitespace_end
 from harness.masking.oracle.stops import (_common_prefix_length, _openers, _outside_special, _stop_strings,
                                           _turn_stop, conversation_ending)
@@ -47,13 +48,19 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
         full = full[: len(full) - len(ending)]
     if not prompt.startswith(base):
         raise OracleError(f"message {i}: the generation prompt rewrites the conversation before it")
+    if full == base and len(prompt) > len(base) and i + 1 < len(messages):
+        # The template writes this turn only once another message follows (Nemotron Nano v2 drops an empty final
+        # answer): its prefix render says nothing, so the turn is found in the whole rendering, after the header.
+        return _Sampled(header=prompt[len(base) :], header_start=len(base), start=len(prompt), stop=None,
+                        end=len(prompt), full=prompt, tail_after_text="", lead_in=lambda: None)
     twin_full = _render(tokenizer, _with_twin(messages[: i + 1], i), tools, template_kwargs)
     if ending and twin_full.endswith(ending):
         twin_full = twin_full[: len(twin_full) - len(ending)]
     region = _diff_region(full, twin_full)
-    if region is None and (_says_nothing(messages[i]) or messages[i].get("tool_calls")):
-        # Nothing to twin: no text, or calls whose arguments are all empty (Solar's "{}" between its call tokens).
-        region = _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs)
+    if (region is None and _says_nothing(messages[i])) or _empty_calls(messages[i]):
+        # Nothing to twin: no text, or calls with empty arguments (Solar's "{}" between its call tokens; GigaChat 3
+        # writes the call after the content's <|message_sep|>, where a twin of the content alone would end the turn).
+        region = _joined(region, _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs))
     limit = region[0] if region is not None else len(full)
     gen_prompt = prompt[len(base) :]
     loose = None  # (start, end): whitespace the training rendering has where the inference prompt has other
@@ -83,7 +90,10 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
             context = (gen_prompt[shared:], full[start:run_end])
             loose, start = (start, run_end), run_end
     else:
-        at = full.rfind(gen_prompt, 0, limit) if gen_prompt else -1
+        # Only after the text of the message before the turn: an earlier turn's header is not this turn's (Apertus
+        # writes a call after the previous calls' results, inside the same assistant block, and moves their "]").
+        after = _previous_text_end(tokenizer, messages, tools, i, full, template_kwargs) if gen_prompt else 0
+        at = full.rfind(gen_prompt, after, limit) if gen_prompt else -1
         if at >= 0:
             # Rendering the turn rewrites earlier turns (gpt-oss drops earlier analysis once a final
             # answer follows): the turn starts after the last generation prompt before its text.
@@ -92,8 +102,12 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
                 # The prompt has text at its end that the rendering lacks before the turn (an instruction
                 # the template writes after the last message): the model sampled in another context.
                 context = (base[at:] + gen_prompt, gen_prompt)
-                if full.endswith(base[at:]) and len(full) - len(base) + at >= (region[1] if region else start):
-                    # Written after the last message on every render (Command R's instruction turn): never sampled.
+                appended = base[at:]
+                if (full.endswith(appended) and full.count(appended) == 1
+                        and len(full) - len(base) + at >= (region[1] if region else start)):
+                    # Written after the last message on every render (Command R's instruction turn), so only once:
+                    # never sampled. Text written more often is the previous message's close, which the template
+                    # leaves out before an assistant turn (Bielik's <|im_end|> after tool outputs): the turn's stop.
                     hi = len(full) - len(base) + at
         else:
             header, start, loose, context = _anchored(prompt, full, limit, stop_strings, i)
@@ -107,6 +121,9 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
     stop = _turn_stop(full, stop_strings, text_end, hi, preferred=eos, openers=openers)
     end = stop[1] if stop is not None else len(full[:hi].rstrip())
     end = max(end, text_end)
+    if stop is None and end < hi:
+        # The rendering ends with whitespace: the content's own ("Sunny.\n\n ", which a twin keeps) is the model's.
+        end = max(end, _content_end(tokenizer, messages, tools, i, full, template_kwargs, hi))
     return _Sampled(
         header=header,
         header_start=header_start,
@@ -121,12 +138,37 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
     )
 
 
+def _content_end(tokenizer, messages, tools, i, full: str, template_kwargs, hi: int) -> int:
+    """Where turn ``i``'s content ends in ``full`` (its render, up to ``hi``), trailing whitespace included: where a
+    mark after it is written; 0 where the content ends with no whitespace or the mark shows nothing."""
+    content = messages[i].get("content")
+    if not isinstance(content, str) or content == content.rstrip():
+        return 0
+    marked = [dict(m) for m in messages[: i + 1]]
+    marked[i]["content"] = content + "7"
+    try:
+        region = _diff_region(full, _render(tokenizer, marked, tools, template_kwargs))
+    except OracleError:
+        return 0
+    return region[0] if region is not None and region[0] <= hi else 0
+
+
+def _previous_text_end(tokenizer, messages, tools, i, full: str, template_kwargs) -> int:
+    """Where in ``full`` (the render of ``messages[:i+1]``) the text of the last message before turn ``i`` that has
+    one ends; 0 where none has."""
+    for k in range(i - 1, -1, -1):
+        region = _text_region(tokenizer, messages[: i + 1], k, tools, template_kwargs, full)
+        if region is not None:
+            return region[1]
+    return 0
+
+
 def _content_spells_forced(message, gen_prompt: str, shared: int) -> bool:
     """Whether the message's content opens with what the prompt forces after its header proper, as far as the
-    rendering repeats it (``<think>`` of ``<think>\n``)."""
+    rendering repeats it (``<think>`` of ``<think>\n``), leading whitespace aside (templates strip contents)."""
     forced = gen_prompt[_header_proper_length(gen_prompt) : shared]
     content = message.get("content")
-    return bool(forced.strip()) and isinstance(content, str) and content.startswith(forced)
+    return bool(forced.strip()) and isinstance(content, str) and content.lstrip().startswith(forced)
 
 
 def _whole_tokens(tokenizer, text: str, a: int, b: int) -> bool:
@@ -149,10 +191,34 @@ def _says_nothing(message) -> bool:
     return not message.get("tool_calls") and not any(message.get(field) for field in REASONING_FIELDS)
 
 
+def _empty_calls(message) -> list[int]:
+    """Indices of the message's tool calls whose arguments a twin leaves as they are: empty (``{}``, ``"{}"``, ``""``,
+    None) or holding only nulls and empty containers (``{"goir": null}``)."""
+    empty = []
+    for k, call in enumerate(message.get("tool_calls") or []):
+        function = call.get("function") or call
+        arguments = function.get("arguments") if isinstance(function, dict) else None
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments) if arguments.strip() else None
+            except ValueError:
+                continue
+        if not arguments or _twin_json(arguments) == arguments:
+            empty.append(k)
+    return empty
+
+
+def _joined(region: tuple[int, int] | None, other: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The smallest region holding both (either may be None)."""
+    if region is None or other is None:
+        return region or other
+    return min(region[0], other[0]), max(region[1], other[1])
+
+
 def _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs) -> tuple[int, int] | None:
-    """Where an empty turn (nothing to twin) would have its text: a one-character content marks it (or, for calls
-    with empty arguments, a key in the last call's arguments), so the turn is not searched for up to the end of the
-    rendering (R7B always ends with an open header)."""
+    """Where a turn's empty parts (nothing to twin) would have their text: a one-character content marks a turn that
+    says nothing (so it is not searched for up to the end of the rendering: R7B always ends with an open header), a
+    key in their arguments calls with empty ones."""
     try:
         text = _render(tokenizer, _marked_empty(messages[: i + 1], i), tools, template_kwargs)
     except OracleError:
@@ -163,26 +229,27 @@ def _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwa
 
 
 def _empty_at(tokenizer, text: str, marked: str) -> tuple[int, int] | None:
-    """The empty region where ``marked`` (a render with a mark) starts to differ from ``text``, moved back to the start
-    of a special token it would cut (GLM's ``</tool_call>`` shares its ``<`` with the mark's ``<arg_key>``)."""
+    """The region where ``marked`` (a render with marks) differs from ``text``, its start moved back to the start of
+    a special token it would cut (GLM's ``</tool_call>`` shares its ``<`` with the mark's ``<arg_key>``)."""
     region = _diff_region(text, marked)
     if region is None:
         return None
     at = _outside_special(text, region[0], _stop_strings(tokenizer))
-    return (at, at)
+    return (at, max(at, region[1]))
 
 
 def _marked_empty(messages, i) -> list[dict]:
-    """``messages`` with turn ``i``, which has nothing to twin, marked: a one-character content, or, for calls with
-    empty arguments, a key in the last call's arguments (the turn's text ends where they are written)."""
+    """``messages`` with turn ``i``'s empty parts marked: a one-character content where it says nothing, else a key in
+    the arguments of each call that has none (the turn's text ends where the last is written)."""
     marked = [dict(m) for m in messages]
     if _says_nothing(messages[i]):
         marked[i]["content"] = (messages[i].get("content") or "") + "7"
         return marked
     calls = [dict(call) for call in messages[i]["tool_calls"]]
-    function = dict(calls[-1].get("function") or {})
-    function["arguments"] = '{"7": 7}' if isinstance(function.get("arguments"), str) else {"7": 7}
-    calls[-1] = {**calls[-1], "function": function}
+    for k in _empty_calls(messages[i]) or [len(calls) - 1]:
+        function = dict(calls[k].get("function") or {})
+        function["arguments"] = '{"7": 7}' if isinstance(function.get("arguments"), str) else {"7": 7}
+        calls[k] = {**calls[k], "function": function}
     marked[i]["tool_calls"] = calls
     return marked
 

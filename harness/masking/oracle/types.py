@@ -46,11 +46,15 @@ class TurnSpan:
     end: int  # one past the stop token
     glue_end: int  # one past the whitespace glue after the stop token
     sampled_text: str  # what the model emitted at sampling time, through the stop token
-    loose: tuple[int, int] | None = None  # whitespace before ``start`` the inference prompt writes otherwise: either label
+    # whitespace before ``start`` the inference prompt writes otherwise, or text it forces that a rewritten turn repeats
+    # (Nemotron's "<think>" of a forced "<think>\n"): either label
+    loose: tuple[int, int] | None = None
     stop_optional: bool = False  # the stop is the next message's header too (GLM's <|user|>): either label
     # whitespace the template writes between the turn's text and a stop it writes only once another message follows
     # (Command R's "\n" before the next <|START_OF_TURN_TOKEN|>): never sampled, either label when the stop is optional
     glue_before_stop: tuple[int, int] | None = None
     # a special token right after the turn that the rendering writes only after assistant turns (GLM's <|observation|>
-    # after a tool call): the model's stop as much as the next message's opener, either label
+    # after a tool call): the model's stop as much as the next message's opener, either label; or, after a turn with no
+    # stop token, the text the template closes it with whatever follows (Apriel 1.6's "\n<|end|>\n", where <|end|> is
+    # no single token): the model's text stop as much as glue, either label (harness/masking/oracle/closes.py)
     optional_after: tuple[int, int] | None = None
