@@ -124,13 +124,14 @@ def check_corpus_template(name, load_tokenizer_or_skip, *, conversations: int, b
         chosen = _richest(passed, bug_conversations)
         for bug in BUGS:
             masker = bug(memo, template.stops)
-            caught = same = False
-            identical = True
+            caught, identical = False, True
             for (conversation, oracle), correct_output in chosen:
                 found, output = _judge(tokenizer, oracle, masker, conversation)
-                same = output.input_ids == correct_output.input_ids and output.trained == correct_output.trained
-                identical = identical and same
-                caught = caught or bool(found)
+                identical = identical and (output.input_ids, output.trained) == (correct_output.input_ids,
+                                                                                 correct_output.trained)
+                caught = bool(found)
+                if caught:
+                    break  # caught once is caught: the other conversations only tell a miss from no bug
             if not caught:
                 (not_a_bug if identical else missed).append(bug.__name__)
         if not passed:
