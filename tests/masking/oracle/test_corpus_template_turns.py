@@ -1,8 +1,8 @@
 """The oracle on turns of real corpus templates (harness/assets/templates) that it had judged wrong (issue 16).
 
-Each case is a short conversation on the template as published; the oracle's labels are checked token by token, the
-independent reference masker (harness/testing/reference.py, given the manifest's stops) must pass, and a masker that
-trains what the oracle had wrongly asked for must fail where that is a bug.
+Each case is a short conversation on the template as published; the oracle's labels are checked token by token and
+the independent reference masker (harness/testing/reference.py, given the manifest's stops) must pass. Where a label
+became either, a masker that trains past it must still fail.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def _trained_run(rows, first: str) -> str:
 
 
 def _labels_of(rows, *pieces):
+    """The expected labels of the first run of tokens whose texts are ``pieces``."""
     texts = [text for text, _ in rows]
     for k in range(len(texts)):
         if texts[k : k + len(pieces)] == list(pieces):
