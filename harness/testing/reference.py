@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 
 from harness.adapters.transformers import encode_with_offsets, render
-from harness.testing.rewritten import (after_header, first_stop_end, next_text_start, own_text_region, span_in_whole,
-                                      stops_of)
+from harness.testing.rewritten import (after_header, first_stop, first_stop_end, next_text_start, own_text_region,
+                                      span_in_whole, stops_of)
 
 IGNORE = -100
 
@@ -46,7 +46,8 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
                                  prompt[len(history) :])
         else:
             region = own_text_region(tokenizer, messages[: i + 1], tools, i, full)
-            start = _turn_start(tokenizer, messages, tools, i, prompt, full, region[0] if region else len(full))
+            start = _turn_start(tokenizer, messages, tools, i, (history, prompt), full,
+                                region[0] if region else len(full))
         # Stops are looked for after the turn's own text: one spelled inside the content is not the turn's.
         text_end = max(start, region[1]) if region is not None else start
         if not any(s in full[text_end:] for s in stops_of(stop)) and whole.startswith(full):
@@ -55,8 +56,7 @@ def turn_spans(tokenizer, messages, tools, stop, *, first_stop_in_text: bool = F
         # The turn ends at the template's stop string after the content (the last one in F_i),
         # or, for the planted bug, at the first stop string found after the turn starts.
         if first_stop_in_text:
-            found = [(full.find(s, start), s) for s in stops_of(stop)]
-            at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, stops_of(stop)[0]))
+            at, hit = first_stop(full, start, stop)
         elif full is whole:
             at, hit = _stop_before_next(tokenizer, messages, tools, i, whole, own_end, stop)
         else:
@@ -80,9 +80,7 @@ def _stop_before_next(tokenizer, messages, tools, i, whole: str, after: int, sto
     """The first stop string in ``whole`` from ``after`` that ends before the next message's own text (a turn the
     template closes only once another message follows: Apertus, GLM); ``(-1, "")`` where none does (Seed-OSS writes
     no stop after an answer that is reasoning alone)."""
-    hi = next_text_start(tokenizer, messages, tools, i, whole)
-    found = [(whole.find(s, after, hi), s) for s in stops_of(stop)]
-    return min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
+    return first_stop(whole, after, stop, next_text_start(tokenizer, messages, tools, i, whole))
 
 
 def _first_stop_after_text(end: int, full: str, text_end: int, stop) -> int:
@@ -114,11 +112,13 @@ def _appended_length(tokenizer, before, tools, history: str, full: str, stop, te
     return (clean or [0])[0]
 
 
-def _turn_start(tokenizer, messages, tools, i, prompt: str, full: str, own_start: int) -> int:
+def _turn_start(tokenizer, messages, tools, i, renders: tuple[str, str], full: str, own_start: int) -> int:
     """Where the model's text starts in ``full``: after the prompt, or, where the prompt has text the
     rendering does not repeat (a forced "Here are my reasoning steps:"), where the two part (never
     inside the turn's own text, which starts at ``own_start``: a copy of the turn whose content starts with
-    another character parts there too, and a header the content spells is not the turn's)."""
+    another character parts there too, and a header the content spells is not the turn's). ``renders``: the history
+    without and with the generation prompt."""
+    history, prompt = renders
     if full.startswith(prompt):
         return len(prompt)
     shared = len(os.path.commonprefix([prompt, full]))
@@ -127,7 +127,6 @@ def _turn_start(tokenizer, messages, tools, i, prompt: str, full: str, own_start
         marked = [dict(m) for m in messages[: i + 1]]
         marked[i]["content"] = "\u00a7" + content
         shared = min(shared, len(os.path.commonprefix([prompt, render(tokenizer, marked, tools)])))
-    history = render(tokenizer, messages[:i], tools)
     header = prompt[len(history) :] if prompt.startswith(history) else ""
     at = full.find(header, shared - len(header) + 1, own_start) if header.strip() else -1
     if at >= 0:

@@ -59,10 +59,15 @@ def next_text_start(tokenizer, messages, tools, i, whole: str) -> int:
     return next((region[0] for region in later if region is not None), len(whole))
 
 
+def first_stop(text: str, at: int, stop, hi: int | None = None) -> tuple[int, str]:
+    """``(where, which)`` of the first stop string in ``text[at:hi]``; ``(-1, "")`` where there is none."""
+    found = [(text.find(s, at, len(text) if hi is None else hi), s) for s in stops_of(stop)]
+    return min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
+
+
 def first_stop_end(text: str, at: int, stop, *, default: int) -> int:
     """End of the first stop string in ``text`` from ``at``; ``default`` where there is none."""
-    found = [(text.find(s, at), s) for s in stops_of(stop)]
-    hit_at, hit = min(((a, s) for a, s in found if a >= 0), default=(-1, ""))
+    hit_at, hit = first_stop(text, at, stop)
     return hit_at + len(hit) if hit_at >= 0 else default
 
 

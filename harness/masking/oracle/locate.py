@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from harness.masking.oracle.anchor import _header_proper_length
 from harness.masking.oracle.render import _render, _text_region
-from harness.masking.oracle.sampled import _Sampled, _empty_at, _empty_calls, _joined, _marked_empty, _says_nothing
+from harness.masking.oracle.sampled import _Sampled, _empty_calls, _empty_turn_region, _joined, _says_nothing
 from harness.masking.oracle.stops import _common_prefix_length, _first_stop, _last_stop, _stop_strings
 from harness.masking.oracle.types import OracleError, TurnSpan
 
@@ -78,11 +78,7 @@ def _empty_region(tokenizer, messages, k, tools, template_kwargs, text) -> tuple
     message = messages[k]
     if message.get("role") != "assistant" or not (message.get("tool_calls") or _says_nothing(message)):
         return None
-    try:
-        marked = _render(tokenizer, _marked_empty(messages, k), tools, template_kwargs)
-    except OracleError:
-        return None
-    return _empty_at(tokenizer, text, marked)
+    return _empty_turn_region(tokenizer, messages, tools, k, text, "", template_kwargs)
 
 
 def _located_by_regions(text, sampled: _Sampled, i, regions, stop_strings) -> TurnSpan:

@@ -109,6 +109,14 @@ def _diff_region(a: str, b: str) -> tuple[int, int] | None:
     return p, len(a) - q
 
 
+def _with_content_mark(messages, k) -> list[dict]:
+    """``messages`` with a one-character mark after message ``k``'s content: where it is written is where the
+    content ends (or would be, for an empty one)."""
+    marked = [dict(m) for m in messages]
+    marked[k]["content"] = (messages[k].get("content") or "") + "7"
+    return marked
+
+
 def _text_region(tokenizer, messages, k, tools, template_kwargs, rendered) -> tuple[int, int] | None:
     """The region of ``rendered`` (the render of ``messages``) that message ``k``'s text occupies."""
     region = _diff_region(rendered, _render(tokenizer, _with_twin(messages, k), tools, template_kwargs))
@@ -116,10 +124,8 @@ def _text_region(tokenizer, messages, k, tools, template_kwargs, rendered) -> tu
         return region
     # Nothing to twin (empty content, no reasoning, ``{}`` arguments): anchor the message where a
     # one-character content would be rendered, so it is not confused with a later one.
-    marked = [dict(m) for m in messages]
-    marked[k]["content"] = (messages[k].get("content") or "") + "7"
     try:
-        region = _diff_region(rendered, _render(tokenizer, marked, tools, template_kwargs))
+        region = _diff_region(rendered, _render(tokenizer, _with_content_mark(messages, k), tools, template_kwargs))
     except Exception:
         return None
     return (region[0], region[0]) if region is not None else None

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.adapters import transformers as hf
-from harness.masking.oracle.render import _diff_region, _render, _text_region, _twin_json, _with_twin
+from harness.masking.oracle.render import (_diff_region, _render, _text_region, _twin_json, _with_content_mark,
+                                           _with_twin)
 from harness.masking.oracle.anchor import _anchored, _header_proper_length, _whitespace_end
 from harness.masking.oracle.stops import (_common_prefix_length, _openers, _outside_special, _stop_strings,
                                           _turn_stop, conversation_ending)
@@ -60,7 +61,8 @@ def _sampled_turn(tokenizer, messages, tools, i, stop_strings, template_kwargs, 
     if (region is None and _says_nothing(messages[i])) or _empty_calls(messages[i]):
         # Nothing to twin: no text, or calls with empty arguments (Solar's "{}" between its call tokens; GigaChat 3
         # writes the call after the content's <|message_sep|>, where a twin of the content alone would end the turn).
-        region = _joined(region, _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs))
+        region = _joined(region, _empty_turn_region(tokenizer, messages[: i + 1], tools, i, full, ending,
+                                                    template_kwargs))
     limit = region[0] if region is not None else len(full)
     gen_prompt = prompt[len(base) :]
     loose = None  # (start, end): whitespace the training rendering has where the inference prompt has other
@@ -144,10 +146,9 @@ def _content_end(tokenizer, messages, tools, i, full: str, template_kwargs, hi: 
     content = messages[i].get("content")
     if not isinstance(content, str) or content == content.rstrip():
         return 0
-    marked = [dict(m) for m in messages[: i + 1]]
-    marked[i]["content"] = content + "7"
     try:
-        region = _diff_region(full, _render(tokenizer, marked, tools, template_kwargs))
+        marked = _render(tokenizer, _with_content_mark(messages[: i + 1], i), tools, template_kwargs)
+        region = _diff_region(full, marked)
     except OracleError:
         return 0
     return region[0] if region is not None and region[0] <= hi else 0
@@ -215,17 +216,18 @@ def _joined(region: tuple[int, int] | None, other: tuple[int, int] | None) -> tu
     return min(region[0], other[0]), max(region[1], other[1])
 
 
-def _empty_turn_region(tokenizer, messages, tools, i, full, ending, template_kwargs) -> tuple[int, int] | None:
-    """Where a turn's empty parts (nothing to twin) would have their text: a one-character content marks a turn that
-    says nothing (so it is not searched for up to the end of the rendering: R7B always ends with an open header), a
-    key in their arguments calls with empty ones."""
+def _empty_turn_region(tokenizer, messages, tools, i, text, ending, template_kwargs) -> tuple[int, int] | None:
+    """Where turn ``i``'s empty parts (nothing to twin) would have their text in ``text``, the render of ``messages``
+    less its conversation ``ending``: a one-character content marks a turn that says nothing (so it is not searched
+    for up to the end of the rendering: R7B always ends with an open header), a key in their arguments calls with
+    empty ones."""
     try:
-        text = _render(tokenizer, _marked_empty(messages[: i + 1], i), tools, template_kwargs)
+        marked = _render(tokenizer, _marked_empty(messages, i), tools, template_kwargs)
     except OracleError:
         return None
-    if ending and text.endswith(ending):
-        text = text[: len(text) - len(ending)]
-    return _empty_at(tokenizer, full, text)
+    if ending and marked.endswith(ending):
+        marked = marked[: len(marked) - len(ending)]
+    return _empty_at(tokenizer, text, marked)
 
 
 def _empty_at(tokenizer, text: str, marked: str) -> tuple[int, int] | None:
@@ -241,10 +243,9 @@ def _empty_at(tokenizer, text: str, marked: str) -> tuple[int, int] | None:
 def _marked_empty(messages, i) -> list[dict]:
     """``messages`` with turn ``i``'s empty parts marked: a one-character content where it says nothing, else a key in
     the arguments of each call that has none (the turn's text ends where the last is written)."""
-    marked = [dict(m) for m in messages]
     if _says_nothing(messages[i]):
-        marked[i]["content"] = (messages[i].get("content") or "") + "7"
-        return marked
+        return _with_content_mark(messages, i)
+    marked = [dict(m) for m in messages]
     calls = [dict(call) for call in messages[i]["tool_calls"]]
     for k in _empty_calls(messages[i]) or [len(calls) - 1]:
         function = dict(calls[k].get("function") or {})
