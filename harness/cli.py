@@ -1,5 +1,5 @@
 """Command line: ``python -m harness inspect|report --tokenizer NAME conversation.json``, ``python -m harness guard``,
-``python -m harness conformance`` and ``python -m harness survey [NAMES]``.
+``python -m harness conformance``, ``python -m harness findings`` and ``python -m harness survey [NAMES]``.
 
 ``report`` writes one self-contained HTML page of the conversation's tokens (harness/html_report.py);
 ``guard`` runs the tests under other released versions of trl/transformers (harness/guard/).
@@ -9,15 +9,51 @@
 Prints one row per token of the rendered conversation with its role and whether the model
 generated it (✓ trained, ✗ not trained, ~ either), and, with ``--masker module:factory``, what a
 masker trains (got) beside it. The JSON file holds ``{"messages": [...], "tools": [...]}`` or a
-bare list of messages.
+bare list of messages. A template that reads the clock (``strftime_now``) renders at one instant for the whole
+command: ``--clock``, else the one a replay file records (``"clock"``, the instant its check saw), else now.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime
+import json
 import sys
 
 from harness.cli_inputs import CliError, exits_cleanly, masker_from, read_conversation, tokenizer_named
+
+
+def _instant(args: argparse.Namespace) -> tuple[datetime.datetime | None, str]:
+    """The instant templates read for this command and where it comes from: ``--clock``, else the replay file's
+    ``"clock"``, else (None) now."""
+    from harness.masking.replay import ReplayClockError, recorded_clock
+
+    if args.clock:
+        try:
+            return datetime.datetime.fromisoformat(args.clock), "--clock"
+        except ValueError:
+            raise CliError(f"--clock {args.clock}: not an ISO 8601 date and time (e.g. 2026-01-15T12:00:00)") from None
+    with open(args.conversation, encoding="utf-8") as handle:  # read_conversation has read and validated it
+        data = json.load(handle)
+    try:
+        instant = recorded_clock(data) if isinstance(data, dict) else None
+    except ReplayClockError as error:
+        raise CliError(f"{args.conversation}: {error}") from None
+    return instant, "the replay file's clock"
+
+
+@contextlib.contextmanager
+def _held_clock(args: argparse.Namespace):
+    """Hold the template clock for the command; on leaving, say the instant when a template read it."""
+    from harness.adapters import transformers as hf
+
+    instant, source = _instant(args)
+    with hf.frozen_template_clock(instant) as held:
+        yield held
+    if held.read:
+        print(f"clock: the chat template reads the clock (strftime_now); rendered at {held.describe()} "
+              f"({source if instant is not None else 'now'})")
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -27,20 +63,27 @@ def _report(args: argparse.Namespace) -> int:
     tokenizer = tokenizer_named(args.tokenizer, args.chat_template)
     maskers = [(spec, masker_from(spec, tokenizer)) for spec in args.masker or []]
     output = args.output or (args.conversation.rsplit(".", 1)[0] + ".html")
-    summary = write_report(output, tokenizer, messages, tools, maskers=maskers, turns=args.turns)
+    with _held_clock(args):
+        summary = write_report(output, tokenizer, messages, tools, maskers=maskers, turns=args.turns)
     print(f"{output}: {summary}")
     return 0
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from harness.masking.check import judge, token_table
-    from harness.masking.oracle import build_oracle
     from harness.masking.policy import Policy
 
     messages, tools, template_kwargs, policy_fields = read_conversation(args.conversation)
     tokenizer = tokenizer_named(args.tokenizer, args.chat_template)
     policy = Policy(**{**policy_fields, **({"turns": args.turns} if args.turns else {})})
     color = sys.stdout.isatty() if args.color == "auto" else args.color == "always"
+    with _held_clock(args):  # the oracle and the masker render at one instant: the one the check saw, if recorded
+        return _inspect_held(args, tokenizer, messages, tools, template_kwargs, policy, color)
+
+
+def _inspect_held(args, tokenizer, messages, tools, template_kwargs, policy, color) -> int:
+    from harness.masking.check import judge, token_table
+    from harness.masking.oracle import build_oracle
+
     if args.masker:
         masker = masker_from(args.masker, tokenizer)
         oracle, failures = judge(masker, tokenizer, messages, tools, policy=policy, template_kwargs=template_kwargs)
@@ -73,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                          help="policy: which assistant turns are trained (default: the file's policy, else all)")
     inspect.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     inspect.add_argument("--chat-template", help="file holding the chat template to render with (default: the tokenizer's)")
+    inspect.add_argument("--clock", help="ISO 8601 instant a template that reads the clock (strftime_now) renders at "
+                         "(default: the replay file's clock, else now)")
     report = commands.add_parser("report", help="write a self-contained HTML page of every token (roles, trained marks)")
     report.add_argument("conversation", help="JSON file: {'messages': [...], 'tools': [...]} or a list of messages")
     report.add_argument("--tokenizer", required=True, help="tokenizer name (see HARNESS_TOKENIZERS_DIR) or folder")
@@ -81,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--turns", choices=("all", "last"), default="all", help="policy: which assistant turns are trained")
     report.add_argument("--chat-template", help="file holding the chat template to render with (default: the tokenizer's)")
     report.add_argument("-o", "--output", help="HTML file to write (default: the conversation's name with .html)")
+    report.add_argument("--clock", help="ISO 8601 instant a template that reads the clock (strftime_now) renders at "
+                        "(default: the replay file's clock, else now)")
     guard = commands.add_parser(
         "guard", help="run the tests under other released versions of trl/transformers (cached uv environments)",
         description="Build (or reuse) one environment per version set and run pytest there; print a version-set x "
@@ -95,6 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     from harness.conformance.cli import add_arguments as add_conformance_arguments
 
     add_conformance_arguments(conformance)
+    findings = commands.add_parser(
+        "findings", help="the trainers' findings (harness/adapters/*/findings.toml): write the index, run reproductions",
+        description="Validate the findings registry and its reports; --index writes docs/findings/README.md; "
+        "--reproduce runs each reproduction in its trainer's environment and says whether it still reproduces.")
+    from harness.conformance.findings_cli import add_arguments as add_findings_arguments
+
+    add_findings_arguments(findings)
     survey = commands.add_parser("survey", help="one table of chat-template behaviours and the oracle's refusal rate")
     from harness.survey.command import add_arguments as add_survey_arguments
 
@@ -108,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         from harness.guard import run
 
         return run(args)
+    if args.command == "findings":
+        from harness.conformance.findings_cli import run as run_findings
+
+        return run_findings(args)
     if args.command == "survey":
         from harness.survey.command import run as run_survey
 

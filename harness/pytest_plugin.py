@@ -224,7 +224,9 @@ def masking_check(request: pytest.FixtureRequest, load_tokenizer_or_skip, harnes
     the active Hypothesis settings (the harness profile where the project opted in, else the host's
     own) unless ``max_examples=`` is given; on failure writes each failing (shrunk) conversation as
     JSON under ``--harness-report-dir``/masking with the ``python -m harness inspect`` command that
-    replays it, and fails the test with the report. Returns the ``Report`` when it passes.
+    replays it, and fails the test with the report. Returns the ``Report`` when it passes. A template that reads the
+    clock (``strftime_now``) sees one instant for the whole check, the masker's renders and the replay files included
+    (``clock=`` a ``datetime`` to choose it; default: the time the check starts, to the second).
     """
     from harness.testing.masking_check import run_masking_check
 

@@ -117,3 +117,111 @@ def test_importing_the_trainer_adapters_and_the_conformance_command_imports_no_h
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": path}).stdout
     assert out.strip() == "[]", f"importing {modules} imported {out.strip()}"
+
+
+# --- import circles ------------------------------------------------------------------------------------------------
+
+# Packages that must import one way only: the strategies draw conversations for what the masking package's template
+# probe found, so nothing under harness/masking may need the strategies back (check_masker imports them lazily, and
+# nothing the strategies import leads back there).
+ONE_WAY = ("harness.strategies", "harness.masking")
+
+
+def _module_name(relative: Path) -> str:
+    parts = list(relative.with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(package: Path) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (at the top or inside a function), each with the parent packages
+    whose ``__init__`` that import runs. Parsed with ``ast``, never imported."""
+    root = package.name
+    files = {_module_name(path.relative_to(package.parent)): path for path in sorted(package.rglob("*.py"))}
+
+    def known(name: str) -> str | None:  # ``from a.b import c``: the module a.b.c, else a.b
+        while name and name not in files:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {name: set() for name in files}
+    for name, path in files.items():
+        is_package = path.name == "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = name.split(".")[: len(name.split(".")) - node.level + (1 if is_package else 0)]
+                    base = ".".join(parts + ([node.module] if node.module else []))
+                targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+            else:
+                continue
+            for target in targets:
+                module = known(target) if target.split(".")[0] == root else None
+                while module and module != name and not name.startswith(module + "."):
+                    graph[name].add(module)  # the module, and each package whose __init__ importing it runs
+                    module = module.rpartition(".")[0] or None
+    return graph
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (each an import circle), sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles = []
+
+    def visit(node: str) -> None:  # Tarjan's algorithm
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in sorted(graph.get(node, ())):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                circles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(circles)
+
+
+def test_the_strategies_and_the_masking_package_import_one_way():
+    circles = [c for c in import_circles(import_graph(PACKAGE)) if any(m.startswith(ONE_WAY) for m in c)]
+    assert not circles, "import circles:\n" + "\n".join(" -> ".join(c) for c in circles)
+
+
+def test_a_planted_import_circle_is_found(tmp_path):
+    package = tmp_path / "harness"
+    (package / "strategies").mkdir(parents=True)
+    (package / "masking").mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "masking" / "__init__.py").write_text("")
+    (package / "strategies" / "__init__.py").write_text("from harness.strategies.tools import SCHEMAS\n")
+    (package / "strategies" / "tools.py").write_text("SCHEMAS = ()\n")
+    (package / "strategies" / "chat.py").write_text("from harness.masking.probe import probe\n")
+    (package / "masking" / "probe.py").write_text("def probe():\n    from ..strategies.tools import SCHEMAS\n")
+    (package / "masking" / "check.py").write_text("def check():\n    from harness.strategies import chat\n")
+    graph = import_graph(package)
+    # The probe's lazy, relative import counts, with the package __init__ that importing strategies.tools runs.
+    assert graph["harness.masking.probe"] == {"harness.strategies.tools", "harness.strategies"}
+    assert import_circles(graph) == []  # that __init__ imports only tools: nothing leads back to the probe
+    # The package re-exports the chat strategies, which import the probe: probe -> strategies -> chat -> probe.
+    (package / "strategies" / "__init__.py").write_text("from harness.strategies.chat import probe\n")
+    assert import_circles(import_graph(package)) == [
+        ["harness.masking.probe", "harness.strategies", "harness.strategies.chat"]
+    ]

@@ -1,9 +1,13 @@
 """``python -m harness conformance``: each trainer's own masking under the contract, one table.
 
 Builds (or reuses) one cached environment per trainer release, runs ``check_masker`` on the trainer's own data
-path for each template (under the trainer's documented conventions, the adapter's ``policy``) and prints a
-template x trainer table: ``pass``, the failure classes, or ``n/a: reason`` where the trainer cannot render the
-template; writes it as ``conformance.json`` and ``conformance.md`` under ``--out``.
+path for each of the adapter's documented configurations (``CONFIGURATIONS``: the defaults, and what the trainer's
+docs recommend for a template family) and each template, under the trainer's documented conventions (the adapter's
+``policy``), and prints a table of (trainer, configuration) x template: ``pass``; or what explains each failure class
+(the findings registry, ``harness/adapters/<trainer>/findings.toml``: a defect and its report, ``convention: <option>``,
+``known upstream #N``, ``fixed in <release>``, else ``unexplained: <class>``), ordinary data apart from contents that
+spell the template's control tokens; or ``n/a: reason``. Writes it as ``conformance.json`` and ``conformance.md``
+under ``--out``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,13 @@ def replace_table(text: str, table: str) -> str:
     return text[: start + len(README_START)] + "\n" + table.strip() + "\n" + text[end:]
 
 
+def harness_root() -> str:
+    """The checkout the harness runs from (where docs/findings/ lies)."""
+    import harness
+
+    return str(Path(harness.__file__).resolve().parents[1])
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from harness.guard.environments import DEFAULT_CACHE_DIR
 
@@ -30,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a trainer adapter, e.g. axolotl==0.21.0 (repeatable; default: every adapter)")
     parser.add_argument("--template", action="append", default=[], metavar="NAME",
                         help="a tokenizer name (repeatable; default: every tokenizer the harness knows or finds)")
+    parser.add_argument("--configuration", action="append", default=[], metavar="NAME",
+                        help="an adapter configuration, e.g. defaults (repeatable; default: each adapter's all)")
     parser.add_argument("-n", "--examples", type=int, default=50, help="conversations per search round (default 50)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where the table, logs and replays go "
@@ -58,6 +71,18 @@ def run(args: argparse.Namespace) -> int:
     if not trainers:
         print("no trainer adapter to run", file=sys.stderr)
         return 2
+    known = {c.name for t in trainers for c in t.configurations}
+    unknown = [name for name in args.configuration if name not in known]
+    if unknown:
+        print(f"--configuration {unknown[0]!r}: no selected trainer has it; they have {sorted(known)}", file=sys.stderr)
+        return 2
+    from harness.conformance.known import FindingsError, load_findings
+
+    try:
+        findings = load_findings()
+    except FindingsError as error:
+        print(f"findings registry: {error}", file=sys.stderr)
+        return 2
     if args.readme:
         try:
             replace_table(args.readme.read_text(encoding="utf-8"), "")
@@ -66,14 +91,18 @@ def run(args: argparse.Namespace) -> int:
             return 2
     templates = list(dict.fromkeys(args.template)) or default_templates()
     result = run_conformance(trainers, templates, examples=args.examples, seed=args.seed, out_dir=args.out,
-                             cache_dir=args.cache_dir, timeout=args.timeout, log=lambda line: print(line, flush=True))
+                             cache_dir=args.cache_dir, timeout=args.timeout, configurations=args.configuration,
+                             findings=findings, log=lambda line: print(line, flush=True))
     print()
     print(format_text(result.results))
     print(f"\nwritten: {args.out / 'conformance.json'}, {args.out / 'conformance.md'}")
     if args.readme:
-        from harness.conformance.table import format_markdown
+        import os
 
-        args.readme.write_text(replace_table(args.readme.read_text(encoding="utf-8"), format_markdown(result.results)),
-                               encoding="utf-8")
+        from harness.conformance.run import markdown_report
+
+        root = os.path.relpath(Path(harness_root()), args.readme.resolve().parent).replace(os.sep, "/")
+        block = markdown_report(result, link_root="" if root == "." else root + "/", collapsed=True)
+        args.readme.write_text(replace_table(args.readme.read_text(encoding="utf-8"), block), encoding="utf-8")
         print(f"table written into {args.readme}")
     return 1 if any(r.status == "error" for r in result.results) else 0

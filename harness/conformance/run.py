@@ -1,10 +1,12 @@
-"""``run_conformance``: builds (or reuses) each trainer's environment and runs the contract there per template.
+"""``run_conformance``: builds (or reuses) each trainer's environment and runs the contract there per configuration
+and template.
 
 One cached ``uv`` environment per trainer release (``harness.guard.environments.ensure_environment``: over the
 running environment's torch, the adapter's requirements installed ``--no-deps``), then one runner process per
 trainer (``python -m harness.conformance.runner`` with that environment's interpreter, the harness importable
-from this checkout) that prints one result per template. A trainer whose environment cannot be built, or whose
-runner dies, gets ``error`` cells naming why; the others still run.
+from this checkout) that prints one result per configuration and template. A trainer whose environment cannot be
+built, or whose runner dies, gets ``error`` cells naming why; the others still run. Each failure class of a cell is
+then explained by the findings registry (``verdicts.classify``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import harness
+from harness.conformance.known import Finding
 from harness.conformance.results import CellResult, RunnerOutputError, parse_lines
-from harness.conformance.table import format_markdown
-from harness.conformance.trainers import Trainer
+from harness.conformance.table import format_details, format_markdown
+from harness.conformance.trainers import Trainer, not_documented_for
+from harness.conformance.verdicts import classify
 
 _HARNESS_ROOT = str(Path(harness.__file__).resolve().parents[1])
 
@@ -42,9 +46,10 @@ class ConformanceRun:
     trainers: list[TrainerRun] = field(default_factory=list)
     examples: int = 0
     seed: int = 0
+    wall_seconds: float = 0.0  # the whole run, environments included
 
     def to_json(self) -> dict:
-        return {"examples": self.examples, "seed": self.seed,
+        return {"examples": self.examples, "seed": self.seed, "wall_seconds": self.wall_seconds,
                 "trainers": [vars(t) | {"installed": list(t.installed)} for t in self.trainers],
                 "results": [r.to_json() for r in self.results]}
 
@@ -79,26 +84,42 @@ def _run_runner(command: list[str], env: dict, log_path: Path, timeout: float | 
 
 
 def run_trainer(trainer: Trainer, templates: Sequence[str], *, examples: int, seed: int, out_dir: Path,
-                cache_dir: Path | None = None, timeout: float | None = None,
-                log=print) -> tuple[TrainerRun, list[CellResult]]:
-    """The cells of one trainer (every template), with how long its environment and its runner took."""
+                cache_dir: Path | None = None, timeout: float | None = None, configurations: Sequence[str] = (),
+                findings: Sequence[Finding] = (), log=print) -> tuple[TrainerRun, list[CellResult]]:
+    """The cells of one trainer (each of its configurations, ``configurations`` only where given, x every
+    template), their failures explained by ``findings``, with how long its environment and its runner took."""
     from harness.guard.running import EnvironmentBuildError
 
+    chosen = [c for c in trainer.configurations if not configurations or c.name in configurations]
     record = TrainerRun(trainer.label)
+    # n/a where a configuration is documented for other templates: known here, the runner is not asked.
+    cells: dict[tuple[str, str], CellResult] = {
+        (c.name, t): CellResult(trainer.label, t, "n/a", configuration=c.name, reason=not_documented_for(c, t))
+        for c in chosen for t in templates if not_documented_for(c, t)}
+    to_run = [c for c in chosen if any((c.name, t) not in cells for t in templates)]
+    run_templates = [t for t in templates if any((c.name, t) not in cells for c in to_run)]
+
+    def ordered(found: dict[tuple[str, str], CellResult], reason: str) -> list[CellResult]:
+        out = [found.get((c.name, t)) or CellResult(trainer.label, t, "error", configuration=c.name, reason=reason)
+               for c in chosen for t in templates]
+        return [classify(cell, findings, adapter=trainer.adapter) for cell in out]
+
+    if not to_run:
+        return record, ordered(cells, "")
     started = time.perf_counter()
     try:
         environment = _environment(trainer, cache_dir, log)
     except EnvironmentBuildError as error:
         record.build_seconds = round(time.perf_counter() - started, 1)
-        reason = "environment: " + str(error).splitlines()[0]
-        return record, [CellResult(trainer.label, t, "error", reason=reason) for t in templates]
+        return record, ordered(cells, "environment: " + str(error).splitlines()[0])
     record.build_seconds = round(time.perf_counter() - started, 1)
     record.environment, record.installed = str(environment.path or ""), tuple(environment.installed)
     out_dir.mkdir(parents=True, exist_ok=True)
     log_path = out_dir / f"{trainer.label}.log"
     command = [str(environment.python), "-m", "harness.conformance.runner", "--adapter", trainer.module,
                "-n", str(examples), "--seed", str(seed), "--replay-dir", str(out_dir / "replays" / trainer.label)]
-    command += [arg for template in templates for arg in ("--template", template)]
+    command += [arg for template in run_templates for arg in ("--template", template)]
+    command += [arg for c in to_run for arg in ("--configuration", c.name)]
     env = _runner_env(environment)
 
     def announce(line: str) -> None:
@@ -106,19 +127,20 @@ def run_trainer(trainer: Trainer, templates: Sequence[str], *, examples: int, se
             (cell,) = parse_lines(line)
         except (RunnerOutputError, ValueError):
             return
-        log(f"[{trainer.label}] {cell.template}: {cell.cell} ({cell.seconds} s)")
+        log(f"[{trainer.label} {cell.configuration}] {cell.template}: {cell.cell} ({cell.seconds} s)")
 
     started = time.perf_counter()
     code, output = _run_runner(command, env, log_path, timeout, announce)
     record.run_seconds, record.log = round(time.perf_counter() - started, 1), str(log_path)
     try:
-        cells = {cell.template: cell for cell in parse_lines(output)}
+        cells |= {(cell.configuration, cell.template): cell for cell in parse_lines(output)
+                  if (cell.configuration, cell.template) not in cells}
     except RunnerOutputError as error:
-        cells, code = {}, f"{code} ({error})"
+        code = f"{code} ({error})"
     tail = " | ".join(line for line in output.strip().splitlines()[-3:] if not line.startswith("HARNESS-CONFORMANCE"))
     reason = (f"runner exited {code}" + (" (timed out)" if timeout and record.run_seconds >= timeout else "")
               + f" before this template (log {log_path})" + (f": {tail[-300:]}" if tail else ""))
-    return record, [cells.get(t) or CellResult(trainer.label, t, "error", reason=reason) for t in templates]
+    return record, ordered(cells, reason)
 
 
 def masker_outputs(trainer: Trainer, template: str, conversations: Sequence[dict], *, options: dict | None = None,
@@ -152,23 +174,53 @@ def _runner_env(environment) -> dict:
 
 def run_conformance(trainers: Sequence[Trainer], templates: Sequence[str], *, examples: int = 50, seed: int = 0,
                     out_dir: Path, cache_dir: Path | None = None, timeout: float | None = None,
+                    configurations: Sequence[str] = (), findings: Sequence[Finding] | None = None,
                     log=print) -> ConformanceRun:
-    """Every trainer x template; writes ``conformance.json`` and ``conformance.md`` under ``out_dir``."""
+    """Every trainer x configuration (``configurations`` only where given) x template, each failure class explained
+    by ``findings`` (default: the registry, ``known.load_findings()``); writes ``conformance.json`` and
+    ``conformance.md`` under ``out_dir``."""
+    if findings is None:
+        from harness.conformance.known import load_findings
+
+        findings = load_findings()
+    started = time.perf_counter()
     run = ConformanceRun(examples=examples, seed=seed)
     for trainer in trainers:
         record, cells = run_trainer(trainer, templates, examples=examples, seed=seed, out_dir=out_dir,
-                                    cache_dir=cache_dir, timeout=timeout, log=log)
+                                    cache_dir=cache_dir, timeout=timeout, configurations=configurations,
+                                    findings=findings, log=log)
         log(f"[{trainer.label}] environment {record.build_seconds} s, runner {record.run_seconds} s")
         run.trainers.append(record)
         run.results += cells
+    run.wall_seconds = round(time.perf_counter() - started, 1)
     write_outputs(run, out_dir)
     return run
+
+
+def run_summary(run: ConformanceRun) -> str:
+    """The numbers a table was made with: conversations per search round, seed, cells, wall time."""
+    wall = f"{run.wall_seconds / 60:.0f} min" if run.wall_seconds >= 60 else f"{run.wall_seconds:.0f} s"
+    return (f"`-n {run.examples}` conversations per search round, seed {run.seed}, {len(run.results)} cells, "
+            f"wall time {wall}")
 
 
 def write_outputs(run: ConformanceRun, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out_dir / "conformance.json", out_dir / "conformance.md"
     json_path.write_text(json.dumps(run.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    md_path.write_text(f"Conformance of trainers' masking ({run.examples} conversations per search round, seed "
-                       f"{run.seed}):\n\n{format_markdown(run.results)}\n", encoding="utf-8")
+    link_root = os.path.relpath(_HARNESS_ROOT, out_dir.resolve()).replace(os.sep, "/") + "/"
+    md_path.write_text(markdown_report(run, link_root=link_root) + "\n", encoding="utf-8")
     return json_path, md_path
+
+
+def markdown_report(run: ConformanceRun, *, link_root: str = "", collapsed: bool = False) -> str:
+    """The numbers it was run with, the table, and each failed cell's classes below it (in a collapsed
+    ``<details>`` block where ``collapsed``, for the README). Report links are ``link_root`` + docs/findings/..."""
+    details = format_details(run.results, link_root=link_root)
+    text = (f"Conformance of trainers' masking ({run_summary(run)}):\n\n"
+            f"{format_markdown(run.results, link_root=link_root)}\n")
+    if details and collapsed:
+        text += f"\n<details><summary>Each failure class, and what explains it</summary>\n\n{details}\n\n</details>\n"
+    elif details:
+        text += f"\nEach failure class, and what explains it:\n\n{details}\n"
+    return text

@@ -48,3 +48,39 @@ class TrainerEnvironment:
                              f"got {list(self.requirements)}")
         if self.python is not None and not (isinstance(self.python, str) and self.python.replace(".", "").isdigit()):
             raise ValueError(f"TrainerEnvironment.python must be a version like '3.12' or None, got {self.python!r}")
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """One configuration of a trainer's data path that its documentation recommends: a row of the conformance table.
+
+    ``options`` are passed to the adapter's ``masker(tokenizer, **options)`` (JSON values: they cross to the
+    trainer's environment as ``--options``); ``documented`` says where the trainer documents them (the page or the
+    file at the pinned release); ``templates`` limits the row to the template families it is documented for (empty:
+    every template). The adapter's ``CONFIGURATIONS`` tuple starts with ``Configuration("defaults", {}, ...)``.
+    """
+
+    name: str  # the row's label beside the trainer: "defaults", "eot_tokens", "force_match=False"
+    options: Mapping[str, object]
+    documented: str
+    templates: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        import json
+
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError(f"Configuration.name must be a non-empty string, got {self.name!r}")
+        if not isinstance(self.options, Mapping):
+            raise ValueError(f"Configuration {self.name!r}: options must be a mapping, got {type(self.options).__name__}")
+        try:
+            json.dumps(dict(self.options))
+        except TypeError as error:
+            raise ValueError(f"Configuration {self.name!r}: options must be JSON values ({error})") from None
+        if not isinstance(self.documented, str) or not self.documented.strip():
+            raise ValueError(f"Configuration {self.name!r}: say where the trainer documents it (documented=...)")
+        if isinstance(self.templates, str) or not all(isinstance(t, str) and t for t in self.templates):
+            raise ValueError(f"Configuration {self.name!r}: templates must be a tuple of template names, "
+                             f"got {self.templates!r}")
+
+    def applies_to(self, template: str) -> bool:
+        return not self.templates or template in self.templates

@@ -16,8 +16,18 @@ from pathlib import Path
 
 DEFAULT_SETS_FILE = Path(__file__).with_name("default_sets.toml")
 
-# torch is the pinned CPU wheel of the base environment; a different torch from PyPI is a multi-GB CUDA build.
-FIXED_PACKAGES = {"torch": "2.13.0"}
+# Packages a set cannot vary: torch is always the running environment's (a CPU wheel, a cluster node's CUDA build);
+# another torch from PyPI is a multi-GB CUDA build, and the guard never installs one.
+FIXED_PACKAGES = ("torch",)
+
+
+def _running_version(package: str) -> str | None:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(package).split("+")[0]
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 RENDERERS_NOTE = (
     "renderers is not varied: the harness requires verifiers >= 0.4, and verifiers >= 0.4 pins renderers >= 0.1.12, "
@@ -66,9 +76,11 @@ def validate(version_set: VersionSet) -> VersionSet:
     requirements is the running environment as installed (the baseline)."""
     for requirement in version_set.requirements:
         name = _name_of(requirement)
-        if name in FIXED_PACKAGES and FIXED_PACKAGES[name] not in requirement:
+        running = _running_version(name) if name in FIXED_PACKAGES else None
+        if name in FIXED_PACKAGES and (running is None or f"=={running}" not in requirement.replace(" ", "")):
             raise VersionSetError(
-                f"set {version_set.name!r}: torch stays {FIXED_PACKAGES[name]} (the CPU wheel of the base environment)"
+                f"set {version_set.name!r}: {requirement}: {name} stays the running environment's "
+                f"({running or 'none installed'}); the guard never installs it"
             )
         if name == "renderers":
             versions = re.findall(r"(==|<=|<|~=)\s*([0-9][0-9.]*)", requirement)

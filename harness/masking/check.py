@@ -11,11 +11,13 @@ Also re-exports what was always imported from here: ``judge``, ``judge_output``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.adapters import transformers as hf
 from harness.masking.coverage import features_of, inexpressible
 from harness.masking.judging import judge, judge_output
 from harness.masking.oracle import OracleError, Policy
@@ -68,6 +70,8 @@ def check_masker(
     conversations=None,
     replay_dir: str | Path | None = None,
     max_rounds: int = 8,
+    ignore: Iterable[str] = (),
+    clock: datetime.datetime | None = None,
 ) -> Report:
     """Check ``masker`` on conversations generated for ``tokenizer``'s chat template.
 
@@ -80,6 +84,13 @@ def check_masker(
     ``max_rounds`` bounds the searches for further classes (each round costs up to ``max_examples``).
     ``policy`` defaults to the masker's own ``policy`` attribute (a trainer adapter's documented conventions,
     ``harness.adapters.axolotl.masker(...)``), else ``Policy()``.
+    ``ignore``: failure keys set aside from the start (classes another check already found): the search looks only
+    for the others (the conformance runner's second search, on ordinary contents, uses it).
+    ``clock`` is the instant every chat template reads (``strftime_now``: today's date, or the time to the second)
+    for the whole check: the oracle, the masker (through the tokenizer it calls), the probe and every shrinking step
+    see it, and the replay files record it. Default: the instant already held (``masking_check``, an enclosing
+    ``frozen_template_clock``), else the time the check starts, to the second. The report names it when a template
+    read it.
     """
     from hypothesis import settings
 
@@ -97,6 +108,23 @@ def check_masker(
         raise TypeError(f"policy must be a harness.Policy, got {type(policy).__name__}")
     if getattr(tokenizer, "chat_template", None) is None:
         raise ValueError("the tokenizer has no chat_template: set the template the masker renders with")
+    if clock is not None and not isinstance(clock, datetime.datetime):
+        raise TypeError(f"clock must be a datetime.datetime (the instant templates read), got {type(clock).__name__}")
+    # One instant for the whole check: a template that writes the time renders the same text for the oracle, the
+    # masker and every replay of a conversation while Hypothesis shrinks it.
+    with hf.frozen_template_clock(clock) as held:
+        report = _check(masker, tokenizer, policy=policy, template_kwargs=template_kwargs, max_turns=max_turns,
+                        conversations=conversations, max_examples=max_examples, seed=seed, max_rounds=max_rounds,
+                        ignore=ignore)
+    if held.read:
+        report.clock = held.instant
+    report.failures = with_replays(ordered(report.failures), report, policy, template_kwargs, replay_dir)
+    return report
+
+
+def _check(masker, tokenizer, *, policy, template_kwargs, max_turns, conversations, max_examples, seed,
+           max_rounds, ignore) -> Report:
+    """The search, in rounds; the report's failures without their replay files."""
     report = Report(tokenizer=str(getattr(tokenizer, "name_or_path", type(tokenizer).__name__)), policy=policy)
     if conversations is None:
         from harness.strategies import conversations_for
@@ -108,18 +136,21 @@ def check_masker(
         report.coverage.adapted = capabilities.adapted
     state = _SearchState()
     found: dict[str, Failure] = {}
+    if isinstance(ignore, str):
+        raise TypeError(f"ignore must be an iterable of failure keys, got the string {ignore!r}")
+    ignored_from_start = set(ignore)
     # Rounds: each finds one failing conversation, shrinks it for its highest-ranked class, and
     # reports every class that conversation shows; the next round sets those classes aside, so a
     # class hidden behind another (a tool-result leak behind a trained header) surfaces with its own
     # shrunk conversation. Until a round finds nothing new: a correct masker costs one round.
     for _ in range(max_rounds):
         new = _search_round(masker, tokenizer, conversations, policy, template_kwargs, max_examples, seed, report,
-                            state, ignored=set(found))
+                            state, ignored=set(found) | ignored_from_start)
         if not new:
             break
         for failure in new:
             found.setdefault(failure.key, failure)
-    report.failures = with_replays(ordered(found.values()), report, policy, template_kwargs, replay_dir)
+    report.failures = list(found.values())
     return report
 
 

@@ -4,6 +4,7 @@ token table of an oracle), the order failures are listed in, and the replay file
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import os
 import tempfile
@@ -53,6 +54,8 @@ class Report:
     hazards: list[Hazard] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # conversations the oracle could not judge
     coverage: Coverage = field(default_factory=Coverage)
+    # The instant the chat template read (``strftime_now``), held for the whole check; None when no template read it.
+    clock: datetime.datetime | None = None
 
     @property
     def passed(self) -> bool:
@@ -65,6 +68,8 @@ class Report:
         )
         if self.failures:
             head += f"\n{len(self.failures)} distinct failure(s): " + ", ".join(f.key for f in self.failures)
+        if self.clock is not None:
+            head += "\n" + clock_line(self.clock)
         parts = [head + "\n" + self.coverage.summary()]
         for failure in self.failures:
             parts.append(str(failure))
@@ -72,6 +77,12 @@ class Report:
             kinds = sorted({h.kind for h in self.hazards})
             parts.append("hazards (template/data, not masker failures): " + ", ".join(kinds))
         return "\n\n".join(parts)
+
+
+def clock_line(instant: datetime.datetime) -> str:
+    """What a report says of a template that reads the clock: the one instant every render saw."""
+    return (f"clock: the chat template reads the clock (strftime_now); every render (oracle, masker, shrinking) saw "
+            f"{instant.isoformat(sep=' ')}, and the replay files hold it")
 
 
 def _rows(oracle: Oracle, trained: Sequence[bool] | None, flagged: Sequence[int]) -> list[TokenRow]:
@@ -134,7 +145,8 @@ def with_replays(failures: list[Failure], report: Report, policy: Policy, templa
     for failure in failures:
         try:
             path = write_replay(folder, tokenizer=report.tokenizer, messages=failure.messages, tools=failure.tools,
-                                label=failure.key, template_kwargs=template_kwargs, policy=dataclasses.asdict(policy))
+                                label=failure.key, template_kwargs=template_kwargs, policy=dataclasses.asdict(policy),
+                                clock=report.clock)
         except OSError:  # a read-only place: the report still stands without the file
             out.append(failure)
             continue

@@ -19,9 +19,10 @@ from typing import Any
 from harness.adapters import transformers as hf
 from harness.masking.capabilities import PERMISSIVE, TOOL_CALL_ID_FORMATS, TemplateCapabilities
 from harness.masking.conversation import REASONING_FIELDS
+from harness.masking.tool_schemas import TOOL_SCHEMAS
 from harness.masking.tool_shapes import PROBE_TOOL, SCHEMA_SHAPES, ToolShape, adapt_tool, adapt_tools, documented_call_tag
 from harness.masking.tool_shapes import probe_call
-from harness.masking.tool_shapes import text_tool_call  # noqa: F401  (re-exported: strategies write text calls with it)
+from harness.masking.tool_shapes import text_tool_call  # noqa: F401  (re-exported: public since the strategies used it)
 
 __all__ = [
     "PERMISSIVE", "TOOL_CALL_ID_FORMATS", "TemplateCapabilities", "TemplateNotRenderable", "probe_all", "probe_template",
@@ -95,8 +96,6 @@ class _Prober:
 
     def _probe_schema_shape(self) -> None:
         """The first schema shape in which the strategies' tool schemas render (``TOOL_SCHEMAS``)."""
-        from harness.strategies.tools import TOOL_SCHEMAS
-
         question = [{"role": "user", "content": "umarkerone"}]
         start = SCHEMA_SHAPES.index(self.shape.schema)
         for schema in SCHEMA_SHAPES[start:]:

@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from harness.masking.template_probe import TemplateCapabilities, probe_template
+from harness.masking.capabilities import TemplateCapabilities
+from harness.masking.template_probe import probe_template
 from harness.masking.tool_shapes import adapt_tools
 from harness.strategies.controls import control_strings_for
 from harness.strategies.options import check_bool, check_capabilities, check_control_strings, check_int

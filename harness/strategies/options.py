@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis.errors import InvalidArgument
 
-from harness.masking.template_probe import PERMISSIVE, TemplateCapabilities
+from harness.masking.capabilities import PERMISSIVE, TemplateCapabilities
 
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> None:

@@ -9,77 +9,12 @@ from collections.abc import Sequence
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+# Defined beside the template probe, which renders them too; the strategies draw from them.
+from harness.masking.tool_schemas import TOOL_SCHEMAS
 from harness.strategies.options import check_bool, check_int, check_tools
 from harness.strategies.text import texts
 
-TOOL_SCHEMAS: tuple[dict, ...] = (
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "Current weather for a location.",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "location": {"type": "string", "description": "City name"},
-                    "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-                    "options": {
-                        "type": "object",
-                        "properties": {"hourly": {"type": "boolean"}, "days": {"type": "integer"}},
-                    },
-                },
-                "required": ["location"],
-            },
-        },
-    },
-    {
-        "type": "function",
-        "function": {
-            "name": "search_documents",
-            "description": "Search a document store.",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "query": {"type": "string"},
-                    "filters": {
-                        "type": "object",
-                        "properties": {
-                            "tags": {"type": "array", "items": {"type": "string"}},
-                            "date_range": {
-                                "type": "object",
-                                "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
-                            },
-                        },
-                    },
-                    "limit": {"type": "integer"},
-                },
-                "required": ["query"],
-            },
-        },
-    },
-    {
-        "type": "function",
-        "function": {
-            "name": "create_event",
-            "description": "Create a calendar event.",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "title": {"type": "string"},
-                    "attendees": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {"name": {"type": "string"}, "email": {"type": "string"}},
-                        },
-                    },
-                    "metadata": {"type": "object"},
-                },
-                "required": ["title"],
-            },
-        },
-    },
-)
+__all__ = ["TOOL_SCHEMAS", "tool_arguments", "tool_calls", "tool_schemas"]
 
 
 def tool_schemas(*, max_size: int = len(TOOL_SCHEMAS)) -> st.SearchStrategy[list[dict]]:

@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from harness.masking.template_probe import TemplateCapabilities, text_tool_call
-from harness.masking.tool_shapes import adapt_arguments
+from harness.masking.capabilities import TemplateCapabilities
+from harness.masking.tool_shapes import adapt_arguments, text_tool_call
 from harness.strategies.options import check_bool, check_capabilities, check_int, check_tools
 from harness.strategies.text import texts
 from harness.strategies.tools import TOOL_SCHEMAS, tool_arguments, tool_calls

@@ -34,7 +34,7 @@ def test_entry_has_provenance_and_its_file_is_the_recorded_one(name):
     assert hashlib.sha256(template.text().encode("utf-8")).hexdigest() == template.sha256
     assert template.vocabulary in KNOWN_HUB_IDS, f"{name}: base vocabulary {template.vocabulary!r} is not a shared one"
     assert template.represents and template.family and template.notes
-    assert all(isinstance(s, str) and s for s in template.special_tokens + template.stops)
+    assert all(isinstance(s, str) and s for s in template.control_tokens + template.stops)
 
 
 def test_excluded_templates_say_why():

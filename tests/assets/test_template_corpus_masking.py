@@ -1,4 +1,5 @@
-"""Every corpus template, loaded by name and judged: its control tokens are single tokens, the oracle refuses at
+"""Every corpus template, loaded by name and judged: its control tokens are single tokens with the real model's
+`special` flags, the oracle refuses at
 most 10 % of random conversations, the independent reference masker (harness/testing/reference.py) passes, and
 every planted bug (harness/testing/planted.py) is caught.
 
@@ -93,9 +94,12 @@ def check_loaded(name, tokenizer):
     template = corpus_templates()[name]
     assert find_tokenizer(name).corpus_template == name
     assert tokenizer.chat_template == template.text() and tokenizer.name_or_path == name
-    for text in template.special_tokens + tuple(t for t in (template.bos_token, template.eos_token) if t):
+    for text in template.control_tokens + tuple(t for t in (template.bos_token, template.eos_token) if t):
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         assert len(ids) == 1, f"{name}: {text!r} is {len(ids)} tokens"
+    flags = {str(t): t.special for t in tokenizer.backend_tokenizer.get_added_tokens_decoder().values()}
+    wrong = {t.content: flags.get(t.content) for t in template.added_tokens if flags.get(t.content) != t.special}
+    assert not wrong, f"{name}: added tokens whose special flag is not the manifest's: {wrong}"
     assert (template.bos_token or tokenizer.bos_token) == tokenizer.bos_token
     assert (template.eos_token or tokenizer.eos_token) == tokenizer.eos_token
 

@@ -51,3 +51,19 @@ def test_a_readme_without_the_markers_is_refused_before_anything_runs(tmp_path, 
     readme.write_text("no table here\n")
     assert main(["conformance", "--trainer", "axolotl", "--readme", str(readme)]) == 2
     assert f"--readme {readme}: no <!-- conformance-table -->" in capsys.readouterr().err
+
+
+def test_a_configuration_no_selected_trainer_has_is_refused(capsys):
+    assert main(["conformance", "--trainer", "axolotl", "--configuration", "turbo"]) == 2
+    assert "--configuration 'turbo': no selected trainer has it; they have ['defaults'" in capsys.readouterr().err
+
+
+def test_a_broken_findings_registry_is_refused_before_anything_runs(monkeypatch, capsys):
+    from harness.conformance import known
+
+    def broken():
+        raise known.FindingsError("harness/adapters/axolotl/findings.toml: finding 2 ('x'): missing keys ['kind']")
+
+    monkeypatch.setattr(known, "load_findings", broken)
+    assert main(["conformance", "--trainer", "axolotl"]) == 2
+    assert "findings registry: harness/adapters/axolotl/findings.toml: finding 2 ('x')" in capsys.readouterr().err

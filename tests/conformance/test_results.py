@@ -44,3 +44,23 @@ def test_a_pass_that_exercised_less_than_the_template_renders_says_so():
     assert CellResult("a==1", "qwen3", "pass").cell == "pass"
     assert CellResult("a==1", "qwen3", "pass", reason="not exercised: tool results").cell == (
         "pass (not exercised: tool results)")
+
+
+def test_control_only_failures_are_failures_and_every_failure_has_a_verdict():
+    from harness.conformance.results import ORDINARY, Verdict
+
+    with pytest.raises(RunnerOutputError, match=r"control_only \['x'\] are not failures"):
+        CellResult("a==1", "t", "fail", failures=("y",), control_only=("x",))
+    verdict = Verdict("y", ORDINARY, "unexplained", "unexplained: y")
+    with pytest.raises(RunnerOutputError, match=r"no verdict for \['z'\]"):
+        CellResult("a==1", "t", "fail", failures=("y", "z"), verdicts=(verdict,))
+    with pytest.raises(RunnerOutputError, match="a finding's slug exactly when explained"):
+        Verdict("y", ORDINARY, "defect", "defect")
+    with pytest.raises(RunnerOutputError, match="a malformed verdict"):
+        CellResult.from_json({"trainer": "a==1", "template": "t", "status": "fail", "failures": ["y"],
+                              "verdicts": [{"failure": "y"}]})
+
+
+def test_an_unexplained_cell_without_verdicts_still_separates_control_token_failures():
+    cell = CellResult("a==1", "t", "fail", failures=("x", "y"), control_only=("y",))
+    assert cell.ordinary == ("x",) and cell.cell == "x; control tokens only: y"

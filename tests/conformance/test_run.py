@@ -1,5 +1,6 @@
-"""``run_trainer``/``run_conformance`` against a stand-in adapter in the running environment (no environment is
-built): the runner's results come back as cells, a runner that dies leaves ``error`` cells naming why, and the
+"""``run_trainer``/``run_conformance`` against stand-in adapters in the running environment (no environment is
+built): the runner's results come back as cells (one row per configuration, ``n/a`` where a configuration is
+documented for other templates, failures explained), a runner that dies leaves ``error`` cells naming why, and the
 JSON and markdown files are written."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from harness.conformance.spec import TrainerEnvironment
 from harness.conformance.trainers import Trainer
 from harness.guard.environments import Environment
 from harness.guard.running import EnvironmentBuildError
+from tests.conformance import standin_adapter
 
 
 @pytest.fixture
@@ -58,3 +60,79 @@ def test_the_reference_adapter_passes_and_an_unknown_template_is_not_applicable(
     written = json.loads((tmp_path / "conformance.json").read_text())
     assert [r["status"] for r in written["results"]] == ["pass", "n/a"] and written["examples"] == 5
     assert "| qwen2.5-instruct | pass |" in (tmp_path / "conformance.md").read_text()
+
+
+# Configurations: one row each; n/a where a configuration is documented for other templates; failures explained.
+
+STANDIN = Trainer("tests.conformance.standin_adapter", standin_adapter.ENVIRONMENT, standin_adapter.CONFIGURATIONS)
+
+
+def test_each_configuration_is_a_row_and_undocumented_templates_are_not_run(in_running_environment, monkeypatch,
+                                                                             tmp_path):
+    from harness.conformance.known import Finding
+    from harness.conformance.results import CellResult
+
+    commands = []
+
+    def runner(command, env, log_path, timeout, on_result):
+        commands.append(command)
+        lines = [CellResult("standin==2.0", "qwen2.5-instruct", "fail", configuration="leak=always",
+                            failures=("no_label_outside_assistant_output[user]",)).line(),
+                 CellResult("standin==2.0", "qwen2.5-instruct", "pass", configuration="defaults").line()]
+        return 0, "\n".join(lines)
+
+    monkeypatch.setattr(conformance_run, "_run_runner", runner)
+    finding = Finding(slug="standin-leak", title="the first token is trained", trainer="standin", version="2.0",
+                      kind="defect", upstream_status="searched", configurations=("leak=always",),
+                      templates=("qwen2.5-instruct",), classes=("no_label_outside_assistant_output[user]",),
+                      content_control_tokens=False, report=True, adapter="standin_adapter")
+    _, cells = conformance_run.run_trainer(STANDIN, ["qwen2.5-instruct"], examples=2, seed=0, out_dir=tmp_path,
+                                           configurations=["defaults", "leak=always", "llama only"],
+                                           findings=[finding], log=lambda line: None)
+    (command,) = commands
+    assert [command[k + 1] for k, arg in enumerate(command) if arg == "--configuration"] == ["defaults", "leak=always"]
+    assert [(c.configuration, c.status, c.reason) for c in cells] == [
+        ("defaults", "pass", ""), ("leak=always", "fail", ""),
+        ("llama only", "n/a", "configuration documented for llama-3.1-instruct")]
+    assert [(v.kind, v.link) for v in cells[1].verdicts] == [("defect", "docs/findings/standin-leak.md")]
+
+
+def test_a_configuration_the_runner_left_out_is_an_error_cell(in_running_environment, monkeypatch, tmp_path):
+    monkeypatch.setattr(conformance_run, "_run_runner", lambda *args: (1, "Traceback\nValueError: boom"))
+    _, cells = conformance_run.run_trainer(STANDIN, ["qwen2.5-instruct"], examples=2, seed=0, out_dir=tmp_path,
+                                           configurations=["leak=control"], log=lambda line: None)
+    assert [(c.configuration, c.status) for c in cells] == [("leak=control", "error")]
+    assert "runner exited 1 before this template" in cells[0].reason and "ValueError: boom" in cells[0].reason
+
+
+def test_the_runner_builds_the_masker_with_the_configuration_s_options(load_tokenizer_or_skip):
+    from harness.conformance.runner import run_cell, select_configurations
+    from harness.conformance.spec import Configuration
+
+    assert [c.name for c in select_configurations(standin_adapter, ["llama only", "defaults"])] == [
+        "defaults", "llama only"]
+    llama_only = standin_adapter.CONFIGURATIONS[3]
+    cell = run_cell(standin_adapter, "qwen2.5-instruct", examples=1, seed=0, replay_dir=None, configuration=llama_only)
+    assert (cell.configuration, cell.status, cell.reason) == (
+        "llama only", "n/a", "configuration documented for llama-3.1-instruct")
+    load_tokenizer_or_skip("qwen2.5-instruct")
+    bad = Configuration("leak=sometimes", {"leak": "sometimes"}, "nowhere")
+    cell = run_cell(standin_adapter, "qwen2.5-instruct", examples=1, seed=0, replay_dir=None, configuration=bad)
+    assert (cell.configuration, cell.status) == ("leak=sometimes", "error")
+    assert cell.reason.startswith("ValueError: leak must be None, 'always' or 'control', got 'sometimes'")
+
+
+@pytest.mark.slow
+def test_the_stand_in_s_rows_in_its_own_runner(in_running_environment, tmp_path, load_tokenizer_or_skip):
+    load_tokenizer_or_skip("qwen2.5-instruct")
+    run = conformance_run.run_conformance([STANDIN], ["qwen2.5-instruct"], examples=10, out_dir=tmp_path,
+                                          findings=[], log=lambda line: None)
+    by_configuration = {c.configuration: c for c in run.results}
+    assert by_configuration["defaults"].status == "pass"
+    assert by_configuration["leak=always"].failures and not by_configuration["leak=always"].control_only
+    control = by_configuration["leak=control"]
+    assert control.failures and control.control_only == control.failures
+    assert {v.kind for v in control.verdicts} == {"unexplained"}
+    assert by_configuration["llama only"].status == "n/a"
+    assert "control tokens only: unexplained: `no_label_outside_assistant_output" in (
+        tmp_path / "conformance.md").read_text()

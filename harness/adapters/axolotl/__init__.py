@@ -19,8 +19,9 @@ ENVIRONMENT = TrainerEnvironment(
     trainer="axolotl",
     release="0.21.0",
     # axolotl pins transformers==5.20.1; its chat-template path imports only addict beyond the harness's own
-    # environment. The wheel declares Python >= 3.12; that data path runs on 3.11.
-    requirements=("axolotl==0.21.0", "transformers==5.20.1", "addict==2.4.0"),
+    # environment, and colorama (axolotl.prompters, imported by prompt_strategies). The wheel declares Python >= 3.12; that data path runs on 3.11.
+    requirements=("axolotl==0.21.0", "transformers==5.20.1", "addict==2.4.0",
+                  "colorama==0.4.6"),
     python="3.12",
 )
 

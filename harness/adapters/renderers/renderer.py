@@ -34,10 +34,11 @@ def renderer_for(tokenizer, config_name: str | None = None, **config_kwargs: Any
     if config_name is None:
         config_name, config_kwargs = RENDERER_CONFIGS.get(str(tokenizer.name_or_path), DEFAULT_CONFIG)
     if config_name == "Llama3RendererConfig" and "date_string" not in config_kwargs and "strftime_now" in (tokenizer.chat_template or ""):
-        # The renderer pins "26 Jul 2024"; Llama 3.2's template writes today's date (strftime_now): match it.
-        import datetime
+        # The renderer pins "26 Jul 2024"; Llama 3.2's template writes today's date (strftime_now): match it, at the
+        # instant the harness holds the template clock (check_masker, golden files), else now.
+        from harness.adapters.transformers import template_now
 
-        config_kwargs = {**config_kwargs, "date_string": datetime.datetime.now().strftime("%d %b %Y")}
+        config_kwargs = {**config_kwargs, "date_string": template_now().strftime("%d %b %Y")}
     config = getattr(renderers, config_name)(**config_kwargs)
     try:
         renderer = renderers.create_renderer(tokenizer, config)

@@ -23,7 +23,8 @@ ENVIRONMENT = TrainerEnvironment(
     # wheel cannot load on 3.11; the data path never calls ray (see _standins).
     requirements=("skyrl==0.4.0", "transformers==5.16.1", "huggingface-hub==1.33.0", "torchdata==0.11.0",
                   "cloudpathlib==0.26.0", "jaxtyping==0.3.11", "omegaconf==2.4.0", "skyrl-gym==0.4.0",
-                  "pybase64==1.5.1"),
+                  "pybase64==1.5.1",
+                  "cloudpickle==3.1.3"),
     python="3.12",
 )
 

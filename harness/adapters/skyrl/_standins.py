@@ -4,6 +4,9 @@
   ``Requires-Python >= 3.12`` makes the environment's wheels cp312, which a 3.11 interpreter cannot load (ray ships
   only compiled wheels). While skyrl loads, a stand-in answers every ``ray``/``ray.*`` import and attribute; it is
   removed afterwards, so nothing else sees a ``ray``. ``tokenize_chat_example`` calls none of it.
+* orjson: imported at load by skyrl's remote-inference client (``skyrl.backends...remote_inference_client``), which
+  the data path never calls; like ray it ships only compiled per-Python wheels, so the environment's cp312 wheel
+  cannot load here. It is stood in for the same way, only where the interpreter has no orjson of its own.
 * pydantic refuses ``typing.TypedDict`` on Python < 3.12 (``skyrl.tinker.types.MultiModalKwargs``):
   ``typing_extensions.TypedDict`` takes its place while skyrl loads.
 """
@@ -51,9 +54,20 @@ class _StandInModule(types.ModuleType):
         return _Anything()
 
 
-class _RayFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+# Compiled packages skyrl imports at load whose functions its data path never calls (see above).
+STOOD_IN = ("ray", "orjson")
+
+
+def _stood_in(name: str, roots: tuple[str, ...]) -> bool:
+    return any(name == root or name.startswith(root + ".") for root in roots)
+
+
+class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def __init__(self, roots: tuple[str, ...]):
+        self.roots = roots
+
     def find_spec(self, name, path, target=None):
-        if name == "ray" or name.startswith("ray."):
+        if _stood_in(name, self.roots):
             return importlib.machinery.ModuleSpec(name, self, is_package=True)
         return None
 
@@ -70,8 +84,9 @@ def skyrl_importable():
     import typing
 
     finder = None
-    if importlib.util.find_spec("ray") is None:
-        finder = _RayFinder()
+    missing = tuple(root for root in STOOD_IN if root not in sys.modules and importlib.util.find_spec(root) is None)
+    if missing:
+        finder = _StandInFinder(missing)
         sys.meta_path.insert(0, finder)
     original = typing.TypedDict
     if sys.version_info < (3, 12):
@@ -84,5 +99,5 @@ def skyrl_importable():
         typing.TypedDict = original
         if finder is not None:
             sys.meta_path.remove(finder)
-            for name in [n for n in sys.modules if n == "ray" or n.startswith("ray.")]:
+            for name in [n for n in sys.modules if _stood_in(n, finder.roots)]:
                 del sys.modules[name]

@@ -1,14 +1,23 @@
 """Everything the harness asks of ``transformers`` (and of its ``tokenizers``): no other harness module imports them.
 
 - ``tokenizers``: loading tokenizers offline, encoding, decoding, special tokens, the bytes each token spells;
-- ``chat``: rendering chat templates (with a fixed date), the ``return_assistant_tokens_mask`` masker;
+- ``chat``: rendering chat templates, the ``return_assistant_tokens_mask`` masker;
+- ``clock``: the clock chat templates read (``strftime_now``), held at one instant for a check or a golden file;
 - ``tiny``: tokenizers and models built on the spot (the one BPE builder, the tiny causal LMs), local models;
 - ``trainer``: the running ``Trainer`` as a callback sees it.
 """
 
 from __future__ import annotations
 
-from harness.adapters.transformers.chat import FIXED_DATE, assistant_tokens_mask_masker, frozen_template_date, render
+from harness.adapters.transformers.chat import assistant_tokens_mask_masker, render
+from harness.adapters.transformers.clock import (
+    FIXED_DATE,
+    TemplateClock,
+    frozen_template_clock,
+    frozen_template_date,
+    held_template_clock,
+    template_now,
+)
 from harness.adapters.transformers.tiny import (
     TINY_CHAT_TEMPLATE,
     build_gpt2_lm,
@@ -43,6 +52,7 @@ from harness.adapters.transformers.trainer import (
 __all__ = [
     "FIXED_DATE",
     "TINY_CHAT_TEMPLATE",
+    "TemplateClock",
     "added_tokens",
     "assistant_tokens_mask_masker",
     "build_gpt2_lm",
@@ -52,8 +62,10 @@ __all__ = [
     "embedding_rows",
     "encode",
     "encode_with_offsets",
+    "frozen_template_clock",
     "frozen_template_date",
     "gpt2_style_tokenizer",
+    "held_template_clock",
     "json_schema",
     "load_causal_lm",
     "load_tokenizer",
@@ -62,6 +74,7 @@ __all__ = [
     "render",
     "running_trainer",
     "special_token_strings",
+    "template_now",
     "tiny_causal_lm",
     "token_bytes",
     "token_id_span",

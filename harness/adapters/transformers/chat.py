@@ -3,31 +3,11 @@ masker (``{% generation %}`` templates)."""
 
 from __future__ import annotations
 
-import contextlib
-import datetime as _dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-# The date that templates which print "today" (Llama 3.x, gpt-oss, SmolLM3) see in golden files.
-FIXED_DATE = _dt.datetime(2026, 1, 15, 12, 0, 0)
-
-
-@contextlib.contextmanager
-def frozen_template_date(when: _dt.datetime = FIXED_DATE) -> Iterator[None]:
-    """Make ``strftime_now`` in every chat template return ``when`` (for golden files)."""
-    from transformers.utils import chat_template_utils as ctu
-
-    class _Frozen(_dt.datetime):
-        @classmethod
-        def now(cls, tz=None):  # noqa: D102 - same signature as datetime.now
-            return when
-
-    original = ctu.datetime
-    ctu.datetime = _Frozen
-    try:
-        yield
-    finally:
-        ctu.datetime = original
+# The fixed date of golden files and its context manager live with the template clock (``clock``); kept importable here.
+from harness.adapters.transformers.clock import FIXED_DATE, frozen_template_date  # noqa: F401
 
 
 def render(

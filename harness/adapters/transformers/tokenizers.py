@@ -27,27 +27,34 @@ def _load_cached(path: str):
 
 # Corpus vocabularies are private copies of a base vocabulary (100-300 MB each): the last few are kept.
 @functools.lru_cache(maxsize=8)
-def _load_corpus_vocabulary(base_path: str, bos: str | None, eos: str | None, special_tokens: tuple[str, ...]):
+def _load_corpus_vocabulary(base_path: str, bos: str | None, eos: str | None, tokens: tuple[tuple[str, bool], ...]):
     """A private copy of a base vocabulary (tokens are added to it) with BOS/EOS set to the real model's strings
-    and the control tokens added as special tokens; shared by corpus templates that add the same ones. The base
-    itself where it already has them all (callers copy it before setting the template)."""
+    and each control token ``(text, special)`` an added token with the real model's ``special`` flag (a non-special
+    one tokenizes as one token and decodes even with ``skip_special_tokens``, as in the real tokenizer); shared by
+    corpus templates that add the same ones. The base itself where it already has them all, flags included (callers
+    copy it before setting the template)."""
     from tokenizers import AddedToken
 
     base = _load_cached(base_path)
+    held = {str(t): bool(t.special) for t in base.backend_tokenizer.get_added_tokens_decoder().values()}
     if (bos or base.bos_token) == base.bos_token and (eos or base.eos_token) == base.eos_token and all(
-            len(base.tokenize(text)) == 1 for text in special_tokens):
+            held.get(text) == special and (text in base.all_special_tokens) == special for text, special in tokens):
         return base  # nothing to add (a Qwen template over Qwen's vocabulary): no private copy needed
     tokenizer = copy.deepcopy(base)
 
-    def token(text: str) -> AddedToken:
-        return AddedToken(text, special=True, normalized=False, lstrip=False, rstrip=False, single_word=False)
+    def token(text: str, special: bool = True) -> AddedToken:
+        return AddedToken(text, special=special, normalized=False, lstrip=False, rstrip=False, single_word=False)
 
-    specials: dict = {"extra_special_tokens": [token(t) for t in special_tokens]}
+    specials: dict = {"extra_special_tokens": [token(text) for text, special in tokens if special]}
     if bos:
         specials["bos_token"] = token(bos)
     if eos:
         specials["eos_token"] = token(eos)
     tokenizer.add_special_tokens(specials, replace_extra_special_tokens=False)
+    plain = {text for text, special in tokens if not special}
+    if plain:  # added, or an existing token's flag set to non-special (the base may hold it as special)
+        tokenizer.add_tokens([token(text, special=False) for text in sorted(plain)])
+        tokenizer.extra_special_tokens = [t for t in tokenizer.extra_special_tokens if str(t) not in plain]
     return tokenizer
 
 
@@ -57,8 +64,8 @@ def _load_corpus_cached(name: str, base_path: str):
     from harness.assets.template_corpus import corpus_template
 
     template = corpus_template(name)
-    tokenizer = copy.copy(_load_corpus_vocabulary(base_path, template.bos_token, template.eos_token,
-                                                  template.special_tokens))
+    tokens = tuple((t.content, t.special) for t in template.added_tokens)
+    tokenizer = copy.copy(_load_corpus_vocabulary(base_path, template.bos_token, template.eos_token, tokens))
     tokenizer.chat_template = template.text()
     return tokenizer
 

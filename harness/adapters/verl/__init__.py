@@ -20,7 +20,8 @@ ENVIRONMENT = TrainerEnvironment(
     # kernels <0.13 (the running environment's newer releases break its import). The dataset module imports ray,
     # tensordict (which imports pyvers) and omegaconf at load.
     requirements=("verl==0.9.1", "transformers==5.10.4", "tokenizers==0.22.2", "huggingface-hub==1.33.0",
-                  "kernels==0.12.3", "ray==2.60.0", "tensordict==0.10.0", "pyvers==0.2.3", "omegaconf==2.4.0"),
+                  "kernels==0.12.3", "ray==2.60.0", "tensordict==0.10.0", "pyvers==0.2.3", "omegaconf==2.4.0",
+                  "cloudpickle==3.1.3"),
 )
 
 __all__ = ["ENVIRONMENT", "POLICY", "masker", "not_applicable"]

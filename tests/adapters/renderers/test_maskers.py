@@ -42,13 +42,38 @@ def test_build_training_sample_properties(renderer_of, name, option):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "renderers bug: Qwen3Renderer splits assistant content at the FIRST '</think>', the Qwen3 template at the LAST: "
-    "content 'x</think>\\ny</think>\\nz' renders as ... '</think>' (151668) '\\n\\n' (271) 'y' (88) '</think>' (151668) "
-    "'\\n' (198) 'z' (89) where the template renders '</think>' (151668) '\\n\\n' (271) 'z' (89)"))
+    "renderers 0.1.12 bug, docs/findings/renderers-qwen3-renderer-keeps-text-the-template-drops-between-think-ends.md: "
+    "the Qwen3 template takes the answer after the LAST '</think>', Qwen3Renderer after the FIRST, so content "
+    "'x</think>\\ny</think>\\nz' renders and trains 'y' (88) '</think>' (151668) '\\n' (198) between '</think>' "
+    "(151668) '\\n\\n' (271) and 'z' (89), which the template drops"))
 def test_qwen3_renderer_matches_template_when_content_spells_think_end(renderer_of):
     tokenizer, renderer = renderer_of("qwen3")
     masker = _maskers()["sampled_mask"](renderer)
     messages = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "x</think>\ny</think>\nz"}]
+    _, failures = judge(masker, tokenizer, messages, policy=masker.policy)
+    assert not failures, failures[0]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "renderers 0.1.12 bug, docs/findings/renderers-qwen3-renderer-strips-user-content-before-the-tool-response-check.md: "
+    "Qwen3Renderer strips a user content before testing '<tool_response>...</tool_response>', the Qwen3 template does "
+    "not, so after a user message '<tool_response>\\n7\\n</tool_response>\\n' the renderer keeps and trains the earlier "
+    "turn's '<think>' (151667) '\\n' (198) 'r' (81) '\\n' (198) '</think>' (151668) '\\n\\n' (271), which the template drops"))
+def test_qwen3_renderer_matches_template_when_a_user_message_holds_a_tool_result(renderer_of):
+    tokenizer, renderer = renderer_of("qwen3")
+    masker = _maskers()["sampled_mask"](renderer)
+    messages = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "reasoning_content": "r"},
+                {"role": "user", "content": "<tool_response>\n7\n</tool_response>\n"}, {"role": "assistant", "content": "b"}]
+    _, failures = judge(masker, tokenizer, messages, policy=masker.policy)
+    assert not failures, failures[0]
+
+
+def test_qwen3_renderer_agrees_with_the_template_on_an_unpadded_tool_result_in_a_user_message(renderer_of):
+    """The control for the xfail above: without the trailing newline, renderer and template agree."""
+    tokenizer, renderer = renderer_of("qwen3")
+    masker = _maskers()["sampled_mask"](renderer)
+    messages = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "reasoning_content": "r"},
+                {"role": "user", "content": "<tool_response>\n7\n</tool_response>"}, {"role": "assistant", "content": "b"}]
     _, failures = judge(masker, tokenizer, messages, policy=masker.policy)
     assert not failures, failures[0]
 
@@ -64,8 +89,10 @@ def test_trajectory_step_masker_on_llama(renderer_of):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "renderers bug: build_trajectory_step's completion_mask is True over the full render after the common prefix, "
-    "so the '\\n' (198) the Qwen3 template writes after '<|im_end|>' (151645) is trained; the model never samples it"))
+    "renderers 0.1.12 bug, docs/findings/renderers-build-trajectory-step-trains-the-glue-after-the-stop-token.md: "
+    "build_trajectory_step's completion_mask is True over the full render after the common prefix, so the '\\n' "
+    "(198) the Qwen3 template writes after '<|im_end|>' (151645) is trained; Qwen3Renderer's own sampled_mask "
+    "marks it not sampled"))
 def test_trajectory_step_masker_on_qwen3(renderer_of):
     tokenizer, renderer = renderer_of("qwen3")
     from harness.adapters.renderers import trajectory_step_masker
