@@ -58,7 +58,7 @@ _EXPORTS = {
     "FailureProperty": "harness.types",
     "golden_table": "harness.testing.golden",
     "GoldenTokenTable": "harness.testing.golden",
-    "MaskAuditCallback": "harness.audit",
+    "MaskAuditCallback": "harness.audit.training_run",
     "write_report": "harness.html_report",
     "verify_tokenizer": "harness.tokenizer_check",
     "TokenizerReport": "harness.tokenizer_check",

@@ -1,5 +1,5 @@
 """Command line: ``python -m harness inspect|report --tokenizer NAME conversation.json``, ``python -m harness guard``,
-``python -m harness conformance``, ``python -m harness findings`` and ``python -m harness survey [NAMES]``.
+``python -m harness conformance``, ``python -m harness audit DATA``, ``python -m harness findings`` and ``python -m harness survey [NAMES]``.
 
 ``report`` writes one self-contained HTML page of the conversation's tokens (harness/html_report.py);
 ``guard`` runs the tests under other released versions of trl/transformers (harness/guard/).
@@ -142,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     from harness.conformance.cli import add_arguments as add_conformance_arguments
 
     add_conformance_arguments(conformance)
+    audit = commands.add_parser(
+        "audit", help="every row of a dataset through a pipeline's masking, judged; a table per failure class",
+        description="Read a dataset (JSONL, JSON, Parquet, datasets folder; OpenAI or ShareGPT rows), run the pipeline "
+        "on every row, judge each with the oracle and the data checks, print a table per failure class and write the "
+        "failing rows (JSONL), a summary (JSON) and an HTML page. Exit 0: every row right; 1: some not; 2: bad input.")
+    from harness.audit.cli import add_arguments as add_audit_arguments
+
+    add_audit_arguments(audit)
     findings = commands.add_parser(
         "findings", help="the trainers' findings (harness/adapters/*/findings.toml): write the index, run reproductions",
         description="Validate the findings registry and its reports; --index writes docs/findings/README.md; "
@@ -162,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         from harness.guard import run
 
         return run(args)
+    if args.command == "audit":
+        from harness.audit.cli import run as run_audit
+
+        return run_audit(args)
     if args.command == "findings":
         from harness.conformance.findings_cli import run as run_findings
 

@@ -47,9 +47,12 @@ class ConformanceRun:
     examples: int = 0
     seed: int = 0
     wall_seconds: float = 0.0  # the whole run, environments included
+    cpus: int = field(default_factory=lambda: os.cpu_count() or 0)
+    finished: str = ""  # UTC, to the minute
 
     def to_json(self) -> dict:
-        return {"examples": self.examples, "seed": self.seed, "wall_seconds": self.wall_seconds,
+        return {"examples": self.examples, "seed": self.seed, "wall_seconds": self.wall_seconds, "cpus": self.cpus,
+                "finished": self.finished,
                 "trainers": [vars(t) | {"installed": list(t.installed)} for t in self.trainers],
                 "results": [r.to_json() for r in self.results]}
 
@@ -193,6 +196,7 @@ def run_conformance(trainers: Sequence[Trainer], templates: Sequence[str], *, ex
         run.trainers.append(record)
         run.results += cells
     run.wall_seconds = round(time.perf_counter() - started, 1)
+    run.finished = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     write_outputs(run, out_dir)
     return run
 
@@ -200,8 +204,9 @@ def run_conformance(trainers: Sequence[Trainer], templates: Sequence[str], *, ex
 def run_summary(run: ConformanceRun) -> str:
     """The numbers a table was made with: conversations per search round, seed, cells, wall time."""
     wall = f"{run.wall_seconds / 60:.0f} min" if run.wall_seconds >= 60 else f"{run.wall_seconds:.0f} s"
+    when = f", {run.finished}" if run.finished else ""
     return (f"`-n {run.examples}` conversations per search round, seed {run.seed}, {len(run.results)} cells, "
-            f"wall time {wall}")
+            f"wall time {wall} on {run.cpus} cores{when}")
 
 
 def write_outputs(run: ConformanceRun, out_dir: Path) -> tuple[Path, Path]:

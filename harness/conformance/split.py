@@ -9,8 +9,9 @@ failures their ordinary data will hit.
 shrunk conversation spells none of the template's control tokens shows on ordinary data. Where some shrunk
 conversation does spell one, a second search on contents that spell no control string at all
 (``conversations_for(tokenizer, control_strings=())``) looks for those classes alone (the ordinary ones set aside
-with ``check_masker(ignore=...)``): a class it finds is ordinary too, the others show only with control-token
-contents. A correct masker costs one search; the second runs only where a class is suspect.
+with ``check_masker(ignore=...)``, ``ORDINARY_SEARCH_FACTOR`` times the conversations per round): a class it finds
+is ordinary too, the others show only with control-token contents (none was found on ordinary contents: a claim as
+strong as that search). A correct masker costs one search; the second runs only where a class is suspect.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from harness.masking.check import Failure, check_masker
+
+# The search on ordinary contents draws this many times the contract's conversations per round: a class it misses is
+# reported as needing control tokens, the claim a user relies on to skip it, so it looks harder than the contract.
+ORDINARY_SEARCH_FACTOR = 2
 
 
 def spelled_control_tokens(messages: Sequence[Mapping], control_tokens: Iterable[str]) -> list[str]:
@@ -73,7 +78,8 @@ def check_split(masker, tokenizer, *, examples: int, seed: int = 0, policy=None,
     suspects = suspect_classes(contract.failures, tokens)
     ordinary = None
     if suspects:
-        ordinary = check(masker, tokenizer, **options, conversations=conversations_for(tokenizer, control_strings=()),
+        ordinary = check(masker, tokenizer, **options | {"max_examples": ORDINARY_SEARCH_FACTOR * examples},
+                         conversations=conversations_for(tokenizer, control_strings=()),
                          ignore=[f.key for f in contract.failures if f.key not in suspects])
         out.examples += ordinary.examples
         out.details += (f"\n\nsearch on contents that spell no control string, for {', '.join(suspects)}:\n"

@@ -84,7 +84,8 @@ def judge(
     view, found, trained = judge_output(tokenizer, oracle, output, policy=policy)
     return view, [
         Failure(v.property, messages, tools, explanation(view, trained, v, messages, tools) if v.token_indices else
-                f"{v.summary}\nconversation (shrunk):\n{conversation_text(messages, tools)}", v.kind)
+                f"{v.summary}\nconversation (shrunk):\n{conversation_text(messages, tools)}", v.kind,
+                tokens=tuple(v.token_indices))
         for v in found
     ]
 

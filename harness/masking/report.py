@@ -33,6 +33,7 @@ class Failure:
     explanation: str
     kind: str = ""  # the kind of token involved: "tool result", "assistant header", "segmentation" ...
     replay: str | None = None  # the command that shows this conversation token by token
+    tokens: tuple[int, ...] = ()  # the offending token indices (empty where the class is about the whole output)
 
     @property
     def key(self) -> str:

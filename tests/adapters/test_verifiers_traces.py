@@ -20,9 +20,10 @@ TOKENIZERS = ["qwen2.5-instruct", "qwen3", "deepseek-r1-distill-qwen-1.5b", "lla
 PIPELINES = ("renderers", "verifiers", "trl")
 TRL_TOKENIZERS = ("qwen2.5-instruct", "qwen3", "llama-3.2-instruct", "gpt-oss-20b")
 
-GLUE = ("renderers bug: build_trajectory_step marks every completion token trained (completion_mask=[True]*n) and the "
-        "completion is the full render after the common prefix, so the template's glue after the stop token is trained: "
-        "{tokens}, which the model never samples (it stops at the stop token)")
+GLUE = ("renderers 0.1.12 bug, docs/findings/renderers-build-trajectory-step-trains-the-glue-after-the-stop-token.md: "
+        "build_trajectory_step marks every completion token trained (completion_mask=[True]*n) and the completion is "
+        "the full render after the common prefix, so the template's glue after the stop token is trained: {tokens}, "
+        "which the model never samples (it stops at the stop token)")
 BUGS = {
     ("renderers", "qwen2.5-instruct"): GLUE.format(tokens="'\\n' (198) after '<|im_end|>' (151645)"),
     ("renderers", "qwen3"): GLUE.format(tokens="'\\n' (198) after '<|im_end|>' (151645)"),
@@ -30,18 +31,23 @@ BUGS = {
     ("renderers", "gemma-2-it"): GLUE.format(tokens="'\\n' (108) after '<end_of_turn>' (107)"),
     ("renderers", "gemma-3-it"): GLUE.format(tokens="'\\n' (107) after '<end_of_turn>' (106)"),
     ("renderers", "deepseek-r1-distill-qwen-1.5b"): (
-        "renderers bug: build_trajectory_step splits at the common prefix of the generation prompt and the full render; "
-        "the prompt the model saw ends '<｜Assistant｜>' (151645) '<think>' (151648) '\\n' (198) but the trained sample "
-        "is the full render, which has no '<think>\\n': the sampled answer is trained in a context the model never saw"),
+        "renderers convention (index line renderers-build-trajectory-step-trains-deepseek-r1-answers-without-the-think-prompt): "
+        "build_trajectory_step rebuilds a step from messages (upstream uses it only for steps without token ids); the "
+        "prompt the model saw ends '<｜Assistant｜>' (151645) '<think>' (151648) '\\n' (198), the R1 template's render of "
+        "the finished turn has no '<think>\\n', so this harness's sampled-rollout pipeline trains the answer after "
+        "'<｜Assistant｜>'"),
     ("renderers", "phi-3.5-mini-instruct"): (
-        "renderers bug: build_trajectory_step re-tokenizes the completion from the message text: the sampled 'In' (512) "
-        "after '<|assistant|>' (32001) is trained as '▁In' (797), ids the model did not sample, and the sampled ones "
-        "are trained nowhere"),
+        "renderers 0.1.12 bug, docs/findings/renderers-build-trajectory-step-trains-the-glue-after-the-stop-token.md: "
+        "'<|endoftext|>' (32000) after '<|end|>' (32007) is trained; and the convention (index line "
+        "renderers-build-trajectory-step-retokenizes-the-completion): build_trajectory_step rebuilds the completion from "
+        "the message text, the template's 'In' (797) after '<|assistant|>' (32001) where this harness's scripted sampler "
+        "produced '▁In' (512)"),
     ("verifiers", "qwen3", "tool"): (
-        "verifiers/renderers: Qwen3Renderer declines the bridge at the follow-up user turn (thinking retention "
-        "'template') and the full re-render drops the sampled '<think>' (151667) '\\n\\n' (271) '</think>' (151668) "
-        "'\\n\\n' (271) of the earlier turns at position 172, so commit silently splits the one rollout into 2 "
-        "branches (2 training samples)"),
+        "renderers convention (index line renderers-qwen3-rollout-splits-into-branches-after-a-user-turn): "
+        "Qwen3Renderer declines the bridge at the follow-up user turn (derived thinking retention 'tool_cycle'; "
+        "thinking_retention='all' bridges it) and the full re-render drops the sampled '<think>' (151667) '\\n\\n' "
+        "(271) '</think>' (151668) '\\n\\n' (271) of the earlier turns at position 172, so commit splits the one "
+        "rollout into 2 branches (2 training samples)"),
 }
 
 

@@ -1,7 +1,6 @@
 """Every corpus template, loaded by name and judged: its control tokens are single tokens with the real model's
-`special` flags, the oracle refuses at
-most 10 % of random conversations, the independent reference masker (harness/testing/reference.py) passes, and
-every planted bug (harness/testing/planted.py) is caught.
+``special`` flags, the oracle refuses at most 10 % of random conversations, the independent reference masker
+(harness/testing/reference.py) passes, and every planted bug (harness/testing/planted.py) is caught.
 
 One sample of conversations per template (``sample_conversations``, seeded) is judged by the oracle once; each
 masker's output is then judged against the same oracle (``judge_output``); the planted bugs on the conversations where

@@ -65,6 +65,7 @@ def test_a_second_search_on_ordinary_contents_runs_for_the_suspects_alone(qwen):
                            plain=[failure("a[user]", PLAIN)])
     report = check_split(lambda m, t: None, qwen, examples=7, check=search)
     assert (sorted(report.keys), report.control_only, report.examples) == (["a[user]", "b[system]"], ["b[system]"], 14)
+    assert [call["max_examples"] for call in search.calls] == [7, 14]  # the ordinary search looks harder
     contract, ordinary = search.calls
     assert "conversations" not in contract and ordinary["ignore"] == ["a[user]"]
     assert "search on contents that spell no control string, for b[system]" in report.details

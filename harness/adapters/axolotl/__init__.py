@@ -3,17 +3,18 @@ axolotl, and this package imports it only inside ``masker`` (in the environment 
 
 ``masker(tokenizer, cfg=None, **options)`` runs ``axolotl.prompt_strategies.chat_template.load(tokenizer, cfg,
 ds_cfg).tokenize_prompt`` on ``{"messages": ..., "tools": ...}`` rows, with axolotl's defaults
-(``roles_to_train=["assistant"]``, ``train_on_eos="turn"``, ``train_on_eot`` = ``train_on_eos``, the tokenizer's
-own template) unless ``options``/``cfg`` say otherwise. Its ``policy`` spells what axolotl documents for those
-options, so only its defects fail::
+(``roles_to_train=["assistant"]``, ``train_on_eos="turn"``, ``train_on_eot`` = ``train_on_eos``, ``eot_tokens`` =
+the EOS, the tokenizer's own template) unless ``options``/``cfg`` say otherwise. Its ``policy`` spells what axolotl
+documents for those options, so only its defects fail. ``CONFIGURATIONS``: the defaults and the configurations
+axolotl's docs and examples recommend (each citing where)::
 
     masking_check(harness.adapters.axolotl.masker(tokenizer), tokenizer)
 """
 
 from __future__ import annotations
 
-from harness.adapters.axolotl.maskers import masker, not_applicable, policy_for
-from harness.conformance.spec import TrainerEnvironment
+from harness.adapters.axolotl.maskers import OPTIONS, masker, not_applicable, policy_for
+from harness.conformance.spec import Configuration, TrainerEnvironment
 
 ENVIRONMENT = TrainerEnvironment(
     trainer="axolotl",
@@ -25,4 +26,34 @@ ENVIRONMENT = TrainerEnvironment(
     python="3.12",
 )
 
-__all__ = ["ENVIRONMENT", "masker", "not_applicable", "policy_for"]
+# Where axolotl documents each configuration: files of the axolotl 0.21.0 sdist (docs/, examples/).
+_CONVERSATION = "docs/dataset-formats/conversation.qmd"
+
+CONFIGURATIONS = (
+    Configuration("defaults", {}, f"{_CONVERSATION} (type: chat_template with the tokenizer's template); defaults "
+                                  "roles_to_train ['assistant'], train_on_eos 'turn', eot_tokens [eos_token]: "
+                                  "src/axolotl/prompt_strategies/chat_template.py StrategyLoader._get_strategy_params "
+                                  "(l. 1348-1357) and ChatTemplateStrategy.__init__ (l. 339-347)"),
+    Configuration("eot_tokens=<|end|> (phi-3.5)", {"eot_tokens": ["<|end|>"]},
+                  "examples/phi/lora-3.5.yaml (eot_tokens: ['<|end|>']); "
+                  f"{_CONVERSATION} 'Using template with different token for EOT and EOS'; docs/faq.qmd (phi_35 does "
+                  "not use its EOS <|endoftext|> at the end of turns)",
+                  templates=("phi-3.5-mini-instruct",)),
+    Configuration("eot_tokens=<end_of_turn> (gemma)", {"eot_tokens": ["<end_of_turn>"]},
+                  "examples/gemma2/qlora.yml, examples/gemma3/gemma-3-1b-qlora.yml (eot_tokens: [<end_of_turn>]; "
+                  "added to every Gemma example by axolotl-ai-cloud/axolotl#3756 for #3754)",
+                  templates=("gemma-2-it", "gemma-3-it")),
+    Configuration("eot_tokens=<|end|> (gpt-oss)",
+                  {"eot_tokens": ["<|end|>"], "field_thinking": "thinking", "template_thinking_key": "thinking"},
+                  "examples/gpt-oss/gpt-oss-20b-sft-lora-singlegpu.yaml (eot_tokens: ['<|end|>'], field_thinking "
+                  "and template_thinking_key: thinking); examples/gpt-oss/README.md 'Tool use'",
+                  templates=("gpt-oss-20b",)),
+    Configuration("last message (legacy)", {"roles_to_train": None, "train_on_eos": None},
+                  f"{_CONVERSATION} 'Training on last message' (roles_to_train: and train_on_eos: left empty)"),
+    Configuration("tool data as JSON strings", {"tool_arguments_as_json": True},
+                  f"{_CONVERSATION} 'Using tool use' (save arguments: and parameters: as JSON strings); "
+                  "src/axolotl/utils/dict.py remove_none_values (l. 41-51, axolotl-ai-cloud/axolotl#2909) drops "
+                  "nulls from dict-valued ones"),
+)
+
+__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "OPTIONS", "masker", "not_applicable", "policy_for"]

@@ -27,13 +27,47 @@ TEMPLATES = {
     "aya-expanse": "cohere",
 }
 
-# The dataset_info.json entry LlamaFactory's data/README documents for OpenAI-format ``messages`` with ``tools``.
+# The dataset_info.json entry for OpenAI-format ``messages`` with ``tools``: ``formatting`` "openai" (the
+# OpenAIDatasetConverter, selectable since hiyouga/LlamaFactory#9449, not in data/README) or "sharegpt" (what
+# data/README's "OpenAI Format" section documents, with the "Sharegpt Format" roles function_call/observation).
 DATASET_INFO = {
-    "formatting": "openai",
     "columns": {"messages": "messages", "tools": "tools"},
     "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user", "assistant_tag": "assistant",
-             "observation_tag": "tool", "system_tag": "system"},
+             "observation_tag": "tool", "function_tag": "function_call", "system_tag": "system"},
 }
+FORMATTINGS = ("openai", "sharegpt")
+
+
+class NotExpressible(ValueError):
+    """The conversation has no form in the documented dataset format (sharegpt: text beside a tool call, or tool
+    results that do not alternate with calls)."""
+
+
+def sharegpt_messages(messages: list[dict]) -> list[dict]:
+    """OpenAI-style messages in data/README's sharegpt form: an assistant message with ``tool_calls`` becomes a
+    ``function_call`` message whose value is the JSON of its calls (``[{"name", "arguments"}]``, as
+    ``FunctionFormatter`` parses it), each ``tool`` message an observation. Raises ``NotExpressible`` where the
+    format has no place for the conversation: text beside a call, or two tool results in a row."""
+    out = []
+    for index, message in enumerate(messages):
+        role, content = message["role"], message.get("content")
+        if role == "assistant" and message.get("tool_calls"):
+            if content:
+                raise NotExpressible(f"message {index}: sharegpt's function_call value holds the calls only, "
+                                     f"not the assistant text beside them ({content!r:.40})")
+            calls = [{"name": call["function"]["name"], "arguments": _arguments(call["function"]["arguments"])}
+                     for call in message["tool_calls"]]
+            out.append({"role": "function_call", "content": json.dumps(calls, ensure_ascii=False)})
+            continue
+        if role == "tool" and out and out[-1]["role"] == "tool":
+            raise NotExpressible(f"message {index}: sharegpt alternates calls and observations; two tool results "
+                                 "in a row have no form there")
+        out.append({"role": role, "content": content if isinstance(content, str) else ""})
+    return out
+
+
+def _arguments(arguments):
+    return json.loads(arguments) if isinstance(arguments, str) else arguments
 
 
 def policy_for(mask_history: bool) -> Policy:
@@ -57,7 +91,7 @@ def not_applicable(tokenizer) -> str | None:
     return None
 
 
-def _import_llamafactory():
+def _import_llamafactory(formatting: str = "openai"):
     """LlamaFactory's data modules. ``llamafactory.data.mm_plugin`` imports torchaudio at load for audio inputs only;
     where no torchaudio matches the running torch, a placeholder stands in while it loads (any audio use fails)."""
     import importlib.machinery
@@ -75,13 +109,13 @@ def _import_llamafactory():
     finally:
         if placeholder is not None:
             del sys.modules["torchaudio"]
-    from llamafactory.data.converter import OpenAIDatasetConverter
+    from llamafactory.data.converter import DATASET_CONVERTERS
     from llamafactory.data.parser import DatasetAttr
     from llamafactory.data.processor.supervised import SupervisedDatasetProcessor
     from llamafactory.data.template import get_template_and_fix_tokenizer
     from llamafactory.hparams import DataArguments
 
-    return (OpenAIDatasetConverter, DatasetAttr, SupervisedDatasetProcessor, get_template_and_fix_tokenizer,
+    return (DATASET_CONVERTERS[formatting], DatasetAttr, SupervisedDatasetProcessor, get_template_and_fix_tokenizer,
             DataArguments)
 
 
@@ -91,25 +125,31 @@ _UNSET = object()
 def masker(tokenizer, cfg: dict[str, Any] | None = None, **options: Any):
     """A masker running LlamaFactory's OpenAI converter, template and ``SupervisedDatasetProcessor`` on each row.
 
-    ``cfg``/``options``: ``DataArguments`` fields (``template``: default the README's template for the tokenizer,
-    ``None`` for LlamaFactory's parse of the tokenizer's template; ``mask_history``; ``train_on_prompt``;
-    ``tool_format``; ``default_system``; ``cutoff_len``: default large enough that nothing is cut). The tokenizer is
-    copied (LlamaFactory rewrites its eos token and chat template). A row the converter or processor drops raises.
+    ``cfg``/``options``: ``formatting`` ("openai", default, or "sharegpt": ``sharegpt_messages``); the rest are
+    ``DataArguments`` fields (``template``: default the README's template for the tokenizer, ``None`` for
+    LlamaFactory's parse of the tokenizer's template; ``mask_history``; ``train_on_prompt``; ``tool_format``;
+    ``default_system``; ``cutoff_len``: default large enough that nothing is cut). The tokenizer is copied
+    (LlamaFactory rewrites its eos token and chat template). A row the converter or processor drops raises.
     """
-    converter_cls, attr_cls, processor_cls, get_template, data_args_cls = _import_llamafactory()
     options = {**dict(cfg or {}), **options}
+    formatting = options.pop("formatting", "openai")
+    if formatting not in FORMATTINGS:
+        raise ValueError(f"LlamaFactory formatting {formatting!r}: the masker runs {', '.join(FORMATTINGS)}")
+    converter_cls, attr_cls, processor_cls, get_template, data_args_cls = _import_llamafactory(formatting)
     template = options.pop("template", _UNSET)
     data_args = data_args_cls(template=template_for(tokenizer) if template is _UNSET else template,
                               cutoff_len=options.pop("cutoff_len", 1 << 20), **options)
     own = copy.deepcopy(tokenizer)
     chosen = get_template(own, data_args)
-    attr = attr_cls("file", "harness", formatting=DATASET_INFO["formatting"], **DATASET_INFO["columns"],
-                    **DATASET_INFO["tags"])
+    attr = attr_cls("file", "harness", formatting=formatting, **DATASET_INFO["columns"], **DATASET_INFO["tags"])
     converter = converter_cls(attr, data_args)
     processor = processor_cls(template=chosen, tokenizer=own, processor=None, data_args=data_args)
 
     def run(messages, tools):
-        row = converter({"messages": [dict(m) for m in messages], "tools": json.dumps(tools) if tools else ""})
+        messages = [dict(m) for m in messages]
+        if formatting == "sharegpt":
+            messages = sharegpt_messages(messages)
+        row = converter({"messages": messages, "tools": json.dumps(tools) if tools else ""})
         batch = {key: [value] for key, value in row.items()}
         out = processor.preprocess_dataset(batch)
         if not out["input_ids"] or not row["_prompt"]:
@@ -119,4 +159,5 @@ def masker(tokenizer, cfg: dict[str, Any] | None = None, **options: Any):
     run.policy = policy_for(bool(data_args.mask_history))
     run.trainer = f"llamafactory=={RELEASE}"
     run.template = data_args.template
+    run.formatting = formatting
     return run

@@ -7,12 +7,25 @@ openrlhf, and this package imports it only inside ``masker`` (in the environment
 defects fail::
 
     masking_check(harness.adapters.openrlhf.masker(tokenizer), tokenizer)
+
+``CONFIGURATIONS``: the rows of the conformance table, each an SFT set-up OpenRLHF's README documents; the
+findings OpenRLHF's cells show are in ``findings.toml`` beside this file.
 """
 
 from __future__ import annotations
 
 from harness.adapters.openrlhf.maskers import masker, not_applicable, policy_for
-from harness.conformance.spec import TrainerEnvironment
+from harness.conformance.spec import Configuration, TrainerEnvironment
+
+_README = "the openrlhf 0.11.2 README (PyPI long description), 'Prepare Datasets' and 'Supervised Fine-tuning'"
+CONFIGURATIONS = (
+    # --data.apply_chat_template --data.multiturn --data.input_key messages: "Multi-turn fine-tuning loss"
+    Configuration("defaults", {}, documented=f"{_README}: --data.apply_chat_template, --data.multiturn"),
+    # --data.apply_chat_template alone, the whole conversation under --data.input_key: the last answer is the loss
+    Configuration("multiturn=False", {"multiturn": False},
+                  documented=f"{_README}: --data.apply_chat_template without --data.multiturn "
+                             "(sft_dataset.py preprocess_data: the last assistant message is the response)"),
+)
 
 ENVIRONMENT = TrainerEnvironment(
     trainer="openrlhf",
@@ -25,4 +38,4 @@ ENVIRONMENT = TrainerEnvironment(
     python="3.12",
 )
 
-__all__ = ["ENVIRONMENT", "masker", "not_applicable", "policy_for"]
+__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "masker", "not_applicable", "policy_for"]

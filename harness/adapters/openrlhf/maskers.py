@@ -24,10 +24,16 @@ from harness.masking.policy import Policy
 TRAINER = "openrlhf==0.11.2"
 
 
+OPTIONS = ("multiturn", "max_len", "input_template", "tokenizer_chat_template")
+
+
 def policy_for(options: Mapping[str, Any]) -> Policy:
-    """The ``Policy`` for OpenRLHF's multi-turn SFT: every assistant turn; the glue after its stop token and the
+    """The ``Policy`` OpenRLHF's SFT documents: with ``--data.multiturn`` (the default here) every assistant turn,
+    without it the last one only (``preprocess_data``: the response is what the whole rendering adds to the
+    rendering of ``messages[:-1]`` with the generation prompt); the glue after the stop token and the
     conversation's closing text either way."""
-    return Policy(turns="all", train_glue_after_stop=None, train_conversation_end=None)
+    turns = "all" if options.get("multiturn", True) else "last"
+    return Policy(turns=turns, train_glue_after_stop=None, train_conversation_end=None)
 
 
 def not_applicable(tokenizer) -> str | None:
@@ -69,16 +75,19 @@ class RowDropped(Exception):
 def masker(tokenizer, cfg: Mapping[str, Any] | None = None, **options: Any) -> Callable:
     """masker(messages, tools) -> {"input_ids", "labels"} through ``SFTDataset(multiturn=True).__getitem__``.
 
-    ``cfg``: ``--data.*`` settings (``max_len`` default 1 << 20 so nothing is truncated, ``input_template``,
+    ``cfg``: ``--data.*`` settings (``multiturn``: default True, ``--data.multiturn``; False trains the last
+    assistant message only; ``max_len`` default 1 << 20 so nothing is truncated, ``input_template``,
     ``tokenizer_chat_template``). ``tools`` are not part of OpenRLHF's SFT rows: they are not passed on.
     """
-    unknown = sorted((set(options) | set(cfg or {})) - {"max_len", "input_template", "tokenizer_chat_template"})
+    unknown = sorted((set(options) | set(cfg or {})) - set(OPTIONS))
     if unknown:
-        raise TypeError(f"unknown OpenRLHF SFT option(s) {unknown}; known: max_len, input_template, "
-                        "tokenizer_chat_template")
+        raise TypeError(f"unknown OpenRLHF SFT option(s) {unknown}; known: {', '.join(OPTIONS)}")
+    settings = {**(cfg or {}), **options}
+    if not isinstance(settings.get("multiturn", True), bool):
+        raise TypeError(f"OpenRLHF SFT option multiturn must be true or false, got {settings['multiturn']!r}")
     from openrlhf.datasets import SFTDataset
 
-    settings = {**(cfg or {}), **options}
+    multiturn = settings.get("multiturn", True)
     data = SimpleNamespace(input_key="messages", output_key=None, apply_chat_template=True,
                            tokenizer_chat_template=settings.get("tokenizer_chat_template"))
     strategy = SimpleNamespace(args=SimpleNamespace(data=data))
@@ -87,7 +96,7 @@ def masker(tokenizer, cfg: Mapping[str, Any] | None = None, **options: Any) -> C
     def run(messages: list[dict], tools: list[dict] | None) -> dict:
         rows = _Rows([{"messages": [dict(message) for message in messages]}])
         dataset = SFTDataset(rows, tokenizer, max_len, strategy, input_template=settings.get("input_template"),
-                             num_processors=1, multiturn=True)
+                             num_processors=1, multiturn=multiturn)
         if len(dataset) == 0:
             raise RowDropped("SFTDataset.process_data filtered this conversation out (empty prompt or response)")
         input_ids, _, loss_mask = dataset[0]

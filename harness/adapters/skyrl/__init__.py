@@ -3,8 +3,10 @@ package imports it only inside ``masker`` (in the environment ``ENVIRONMENT`` de
 
 ``masker(tokenizer, cfg=None, **options)`` runs ``skyrl.train.sft_trainer.tokenize_chat_example`` with its defaults
 (``train_on_what="last_assistant_message"``); ``train_on_what="all_assistant_messages"`` runs
-``get_response_ids_and_loss_mask_from_messages``, the path its RL generator shares. Its ``policy`` is what skyrl
-documents for the option, so only its defects fail::
+``get_response_ids_and_loss_mask_from_messages`` (also the re-tokenization helper skyrl's agent-integration docs give
+custom generators; its own ``SkyRLGymGenerator`` encodes observations differently). Its ``policy`` is what skyrl
+documents for the option, so only its defects fail. ``CONFIGURATIONS``: the two ``train_on_what`` modes skyrl
+documents, each a row of the conformance table::
 
     masking_check(harness.adapters.skyrl.masker(tokenizer, train_on_what="all_assistant_messages"), tokenizer)
 """
@@ -12,7 +14,7 @@ documents for the option, so only its defects fail::
 from __future__ import annotations
 
 from harness.adapters.skyrl.maskers import TRAIN_ON_WHAT, masker, not_applicable, policy_for
-from harness.conformance.spec import TrainerEnvironment
+from harness.conformance.spec import Configuration, TrainerEnvironment
 
 ENVIRONMENT = TrainerEnvironment(
     trainer="skyrl",
@@ -28,4 +30,19 @@ ENVIRONMENT = TrainerEnvironment(
     python="3.12",
 )
 
-__all__ = ["ENVIRONMENT", "TRAIN_ON_WHAT", "masker", "not_applicable", "policy_for"]
+# Where skyrl documents train_on_what: the release's own config (the wheel) and the SFT docs page (main, 2026-08-21;
+# the 0.4.0 wheel ships no docs, and its TrainOnWhat/SFTConfig are the same as main's).
+_CONFIG = "skyrl 0.4.0 skyrl/train/config/sft_config.py"
+_DOCS = "docs/content/docs/sft/overview.mdx 'What to train on' (NovaSky-AI/SkyRL@a9564572)"
+
+CONFIGURATIONS = (
+    Configuration("defaults", {}, f"{_CONFIG}: SFTConfig.train_on_what = TrainOnWhat.LAST_ASSISTANT_MESSAGE (l. 281; "
+                                  f"'Train only on the final assistant message', l. 37); {_DOCS}: "
+                                  "'last_assistant_message (default) -- loss only on the final assistant reply'"),
+    Configuration("train_on_what=all_assistant_messages", {"train_on_what": "all_assistant_messages"},
+                  f"{_CONFIG}: TrainOnWhat.ALL_ASSISTANT_MESSAGES (l. 38, 'Train on every assistant message in the "
+                  f"conversation'); {_DOCS}: 'all_assistant_messages -- loss on every assistant message in the "
+                  "conversation'; examples/train/sft/README.md options table"),
+)
+
+__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "TRAIN_ON_WHAT", "masker", "not_applicable", "policy_for"]

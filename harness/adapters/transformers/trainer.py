@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 
 def trainer_callback_base() -> type:
-    """``transformers.TrainerCallback`` (imported on first use, so harness.audit stays light)."""
+    """``transformers.TrainerCallback`` (imported on first use, so harness.audit.training_run stays light)."""
     from transformers import TrainerCallback
 
     return TrainerCallback

@@ -10,8 +10,8 @@ keys. Its ``policy`` is what verl documents, so only its defects fail::
 
 from __future__ import annotations
 
-from harness.adapters.verl.maskers import POLICY, masker, not_applicable
-from harness.conformance.spec import TrainerEnvironment
+from harness.adapters.verl.maskers import POLICY, masker, not_applicable, policy_for
+from harness.conformance.spec import Configuration, TrainerEnvironment
 
 ENVIRONMENT = TrainerEnvironment(
     trainer="verl",
@@ -24,4 +24,18 @@ ENVIRONMENT = TrainerEnvironment(
                   "cloudpickle==3.1.3"),
 )
 
-__all__ = ["ENVIRONMENT", "POLICY", "masker", "not_applicable"]
+# verl's SFT trainer documents its dataset options in verl/trainer/config/sft_trainer_engine.yaml (verl 0.9.1, the
+# ``data:`` block); MultiTurnSFTDataset.__init__ reads them (multiturn_sft_dataset.py l. 93-117).
+_CONFIG = "verl 0.9.1 verl/trainer/config/sft_trainer_engine.yaml"
+
+CONFIGURATIONS = (
+    Configuration("defaults", {}, f"{_CONFIG} data: block (pad_mode no_padding, truncation error, "
+                                  "ignore_input_ids_mismatch False, apply_chat_template_kwargs {}); the masker only "
+                                  "raises max_length so that no row is truncated"),
+    Configuration("ignore_input_ids_mismatch=True", {"ignore_input_ids_mismatch": True},
+                  f"{_CONFIG} l. 42-47 ('Set to True to ignore input_ids mismatch and use the concatenated input_ids "
+                  "as the final input_ids') and the AssertionError of MultiTurnSFTDataset.sanity_check, which "
+                  "advises it"),
+)
+
+__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "POLICY", "masker", "not_applicable", "policy_for"]

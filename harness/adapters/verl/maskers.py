@@ -15,6 +15,16 @@ RELEASE = "0.9.1"
 POLICY = Policy(turns="all", train_glue_after_stop=None)
 
 
+def policy_for(ignore_input_ids_mismatch: bool = False) -> Policy:
+    """What verl documents for the configuration: ``POLICY``; with ``ignore_input_ids_mismatch=True``
+    (sft_trainer_engine.yaml: "use the concatenated input_ids as the final input_ids") the ids are the messages'
+    own tokenizations concatenated, so a segmentation that differs from the whole rendering's is accepted (the text
+    must still be the rendering's)."""
+    if ignore_input_ids_mismatch:
+        return Policy(turns="all", train_glue_after_stop=None, segmentation=None)
+    return POLICY
+
+
 def not_applicable(tokenizer) -> str | None:
     """verl renders with the tokenizer's own chat template; without one it cannot run."""
     if not getattr(tokenizer, "chat_template", None):
@@ -60,6 +70,6 @@ def masker(tokenizer, cfg: Mapping[str, Any] | None = None, **options: Any):
         mask = row["loss_mask"].tolist()
         return {"input_ids": ids, "labels": [i if m else -100 for i, m in zip(ids, mask)]}
 
-    run.policy = POLICY
+    run.policy = policy_for(bool(config.get("ignore_input_ids_mismatch", False)))
     run.trainer = f"verl=={RELEASE}"
     return run

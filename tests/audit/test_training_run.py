@@ -62,7 +62,7 @@ def _sft(callback, *, assistant_only_loss=True, recorder=None):
 
 
 def test_sft_run_is_audited_through_the_trainers_logging(trainer_log_lines):
-    from harness.audit import MaskAuditCallback
+    from harness.audit.training_run import MaskAuditCallback
 
     audit, recorder = MaskAuditCallback(strict=True, batches=2), _Logged()
     history = _sft(audit, recorder=recorder)
@@ -83,7 +83,7 @@ def test_sft_run_is_audited_through_the_trainers_logging(trainer_log_lines):
 
 
 def test_strict_audit_stops_an_sft_run_that_trains_user_and_system_tokens(trainer_log_lines):
-    from harness.audit import MaskAuditCallback, MaskAuditError
+    from harness.audit.training_run import MaskAuditCallback, MaskAuditError
 
     audit, recorder = MaskAuditCallback(strict=True), _Logged()
     with pytest.raises(MaskAuditError, match=r"token\(s\) of system, user turns are trained \(step 0\)") as stopped:
@@ -137,7 +137,7 @@ def _grpo(callback, mask_mode):
 
 
 def test_grpo_tool_run_is_audited_and_a_run_training_tool_results_is_stopped():
-    from harness.audit import MaskAuditCallback, MaskAuditError
+    from harness.audit.training_run import MaskAuditCallback, MaskAuditError
 
     audit = MaskAuditCallback(strict=True, batches=1)
     assert len(_grpo(audit, "correct")) == 1
