@@ -246,6 +246,32 @@ def masking_check(request: pytest.FixtureRequest, load_tokenizer_or_skip, harnes
 
 
 @pytest.fixture
+def dataset_audit(request: pytest.FixtureRequest, load_tokenizer_or_skip, harness_report_dir):
+    """Audit your own data on every pull request: ``dataset_audit("data/train.jsonl", my_masker, "qwen3",
+    sample=200, max_length=4096)``.
+
+    Every (sampled, with ``seed``) row of the dataset (a path, or a list of OpenAI/ShareGPT rows) goes through the
+    masker and is judged like ``python -m harness audit`` judges it (the oracle, and the checks that need no
+    pipeline); the outputs go under ``--harness-report-dir``/audit/<test>. Fails the test with the per-class table
+    when a row is trained wrong; returns the ``DatasetAudit`` otherwise.
+    """
+    from harness.testing.dataset_audit import run_dataset_audit
+
+    def audit(data, masker, tokenizer, **options):
+        __tracebackhide__ = True
+        name = tokenizer if isinstance(tokenizer, str) else ""
+        if isinstance(tokenizer, str):
+            tokenizer = load_tokenizer_or_skip(tokenizer)
+        result, message = run_dataset_audit(data, masker, tokenizer, tokenizer_name=name,
+                                            out_dir=harness_report_dir / "audit" / request.node.name, **options)
+        if message is not None:
+            pytest.fail(message, pytrace=False)
+        return result
+
+    return audit
+
+
+@pytest.fixture
 def golden_tokens(request: pytest.FixtureRequest, snapshot):
     """syrupy's ``snapshot`` with the harness's golden token-table extension: one plain-text file per test
     (named by its parametrize id, else the test name) in the rootdir's ``golden/`` (ini ``harness_golden_dir``).

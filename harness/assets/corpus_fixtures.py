@@ -55,7 +55,8 @@ def discrepancies(template: CorpusTemplate, folder: Path) -> list[str]:
     """Every way ``template``'s fixture differs from the real config files in ``folder`` (empty: it matches).
 
     Checked: each cited file's sha256; each listed token is an added token there with the same ``special`` flag;
-    every added token there that the template's text contains is listed; bos and eos are the ones named there.
+    every added token there that the template's text contains is listed; each stop is an added token there; bos and
+    eos are the ones named there.
     """
     problems: list[str] = []
     for file in template.tokens_source["files"]:
@@ -78,6 +79,9 @@ def discrepancies(template: CorpusTemplate, folder: Path) -> list[str]:
     for text in sorted(t for t in real if _control_like(t) and t in source and t not in listed):
         problems.append(f"{template.name}: the template writes {text!r}, an added token of the real config "
                         f"(special={real[text]}), which is not listed")
+    for stop in template.stops:
+        if stop not in real:
+            problems.append(f"{template.name}: stop {stop!r} is no added token of the real config")
     bos, eos = config_bos_eos(folder)
     if (template.bos_token, template.eos_token) != (bos, eos):
         problems.append(f"{template.name}: bos/eos are {template.bos_token!r}/{template.eos_token!r}, the real config "

@@ -94,7 +94,7 @@ def audit_row(row: DatasetRow, context: AuditContext) -> RowVerdict:
     """Every class of failure of one row (see the module docstring); never raises for a bad row."""
     from harness.masking.conversation import ConversationError, validate_conversation
     from harness.masking.judging import judge
-    from harness.masking.oracle import OracleError, build_oracle
+    from harness.masking.oracle import Expect, OracleError, build_oracle
 
     verdict = RowVerdict(row.index, row.id)
     if row.error:
@@ -118,21 +118,19 @@ def audit_row(row: DatasetRow, context: AuditContext) -> RowVerdict:
         verdict.unjudged = f"invalid conversation: {error}"
         return verdict
     try:
-        if context.masker is None:
-            oracle, failures = build_oracle(tokenizer, messages, tools, policy=context.policy), []
-        else:
-            oracle, failures = judge(context.masker, tokenizer, messages, tools, policy=context.policy)
+        oracle = build_oracle(tokenizer, messages, tools, policy=context.policy)
     except OracleError as error:
         verdict.unjudged = f"oracle refused: {str(error).splitlines()[0][:300]}"
         return verdict
     verdict.tokens = len(oracle.input_ids)
-    verdict.hazards = sorted({hazard.kind for hazard in oracle.hazards})
-    from harness.masking.oracle import Expect
-
     trained = [i for i, expect in enumerate(oracle.expected) if expect is Expect.TRAIN]
     cut = data_checks.cut_issue(trained[-1] if trained else None, len(oracle.input_ids), context.settings.max_length)
     if cut is not None:
         verdict.add(cut.key, cut.detail, cut.tokens)
+    failures = []
+    if context.masker is not None:
+        oracle, failures = judge(context.masker, tokenizer, messages, tools, policy=context.policy, oracle=oracle)
+    verdict.hazards = sorted({hazard.kind for hazard in oracle.hazards})
     for failure in failures:
         head = failure.explanation.split("\nconversation")[0].strip().splitlines()
         verdict.add(failure.key, head[0][:300] if head else failure.key, len(failure.tokens))
@@ -220,3 +218,26 @@ def audit_dataset(rows: Sequence[DatasetRow], settings: AuditSettings, *, jobs: 
     policy = parallel.policy_text(settings)
     return DatasetAudit(dataset, settings.tokenizer, settings.pipeline.label, sorted(verdicts, key=lambda v: v.index),
                         round(time.perf_counter() - started, 2), jobs, settings.clock, policy)
+
+
+def audit_rows(rows: Sequence[DatasetRow], tokenizer, masker: Callable | None = None, *, policy=None,
+               max_length: int | None = None, dataset: str = "", clock: datetime.datetime | None = None,
+               tokenizer_name: str = "") -> DatasetAudit:
+    """Judge ``rows`` in this process with a masker object (the pytest fixture's way; ``audit_dataset`` builds the
+    pipeline from a spec, for worker processes and Ray). ``policy``: default the masker's own ``policy``, else the
+    default contract. The templates' clock is held at ``clock`` (default: now, to the second) for every row."""
+    from harness.adapters import transformers as hf
+    from harness.masking.policy import Policy
+
+    policy = policy if policy is not None else getattr(masker, "policy", None)
+    policy = policy if isinstance(policy, Policy) else Policy()
+    instant = (clock or datetime.datetime.now()).replace(microsecond=0)
+    name = tokenizer_name or str(getattr(tokenizer, "name_or_path", "tokenizer"))
+    label = getattr(masker, "__qualname__", type(masker).__name__) if masker is not None else "none"
+    settings = AuditSettings(name, PipelineSpec(label, ""), max_length, None, instant.isoformat())
+    context = AuditContext(tokenizer, masker, policy, settings)
+    started = time.perf_counter()
+    with hf.frozen_template_clock(instant):
+        verdicts = [audit_row(row, context) for row in rows]
+    return DatasetAudit(dataset, name, label, verdicts, round(time.perf_counter() - started, 2), 1,
+                        instant.isoformat(), str(policy))

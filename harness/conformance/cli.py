@@ -49,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         f"(default {DEFAULT_OUT})")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="where environments are cached")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per trainer's runner (default: none)")
+    parser.add_argument("--jobs", type=int, default=1, help="trainers run at a time (default 1)")
+    parser.add_argument("--from-json", type=Path, action="append", default=[], metavar="CONFORMANCE_JSON",
+                        help="run nothing: explain the cells of an earlier run's conformance.json again with the "
+                             "findings registry as it is now, and write the table (--out, --readme); repeatable: "
+                             "a later file's cell replaces an earlier one's")
     parser.add_argument("--readme", type=Path, help="also write the markdown table into this file, between its "
                         f"{README_START} and {README_END} lines")
 
@@ -62,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.examples < 1:
         print(f"-n must be a positive number of conversations, got {args.examples}", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print(f"--jobs must be a positive number of trainers at a time, got {args.jobs}", file=sys.stderr)
         return 2
     try:
         trainers = select_trainers(args.trainer)
@@ -90,19 +98,39 @@ def run(args: argparse.Namespace) -> int:
             print(f"--readme {args.readme}: {error}", file=sys.stderr)
             return 2
     templates = list(dict.fromkeys(args.template)) or default_templates()
-    result = run_conformance(trainers, templates, examples=args.examples, seed=args.seed, out_dir=args.out,
-                             cache_dir=args.cache_dir, timeout=args.timeout, configurations=args.configuration,
-                             findings=findings, log=lambda line: print(line, flush=True))
-    print()
-    print(format_text(result.results))
-    print(f"\nwritten: {args.out / 'conformance.json'}, {args.out / 'conformance.md'}")
+    progress = None
     if args.readme:
         import os
 
         from harness.conformance.run import markdown_report
 
         root = os.path.relpath(Path(harness_root()), args.readme.resolve().parent).replace(os.sep, "/")
-        block = markdown_report(result, link_root="" if root == "." else root + "/", collapsed=True)
-        args.readme.write_text(replace_table(args.readme.read_text(encoding="utf-8"), block), encoding="utf-8")
+
+        def progress(run) -> None:  # the README's table as each trainer finishes: a run cut short leaves its part
+            block = markdown_report(run, link_root="" if root == "." else root + "/", collapsed=True)
+            args.readme.write_text(replace_table(args.readme.read_text(encoding="utf-8"), block), encoding="utf-8")
+
+    if args.from_json:
+        from harness.conformance.run import load_run, merge_runs, reclassify, write_outputs
+
+        try:
+            result = reclassify(merge_runs([load_run(path) for path in args.from_json]), trainers, findings)
+        except (OSError, ValueError) as error:
+            print(f"--from-json {args.from_json}: {error}", file=sys.stderr)
+            return 2
+        write_outputs(result, args.out)
+        if progress is not None:
+            progress(result)
+        print(format_text(result.results))
+        print(f"\nwritten: {args.out / 'conformance.json'}, {args.out / 'conformance.md'}")
+        return 0
+    result = run_conformance(trainers, templates, examples=args.examples, seed=args.seed, out_dir=args.out,
+                             cache_dir=args.cache_dir, timeout=args.timeout, configurations=args.configuration,
+                             findings=findings, jobs=args.jobs, progress=progress,
+                             log=lambda line: print(line, flush=True))
+    print()
+    print(format_text(result.results))
+    print(f"\nwritten: {args.out / 'conformance.json'}, {args.out / 'conformance.md'}")
+    if args.readme:
         print(f"table written into {args.readme}")
     return 1 if any(r.status == "error" for r in result.results) else 0

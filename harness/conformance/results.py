@@ -91,7 +91,7 @@ class CellResult:
         if self.status == "pass":
             return f"pass ({self.reason})" if self.reason else "pass"
         if self.status == "fail" and self.verdicts:
-            parts = [(name, ", ".join(v.label for v in self.labels(contents)))
+            parts = [(name, ", ".join(_grouped(self.labels(contents))))
                      for name, contents in (("ordinary", ORDINARY), ("control tokens only", CONTROL_TOKENS))]
             return "; ".join(f"{name}: {text}" for name, text in parts if text)
         if self.status == "fail":
@@ -126,6 +126,13 @@ class CellResult:
 
     def line(self) -> str:
         return PREFIX + json.dumps(self.to_json(), ensure_ascii=False)
+
+
+def _grouped(verdicts: list[Verdict]) -> list[str]:
+    """The explained labels, then one ``unexplained: a, b`` for the classes no finding explains."""
+    unexplained = [v.failure for v in verdicts if v.kind == "unexplained"]
+    return [v.label for v in verdicts if v.kind != "unexplained"] + (
+        [f"unexplained: {', '.join(unexplained)}"] if unexplained else [])
 
 
 def parse_lines(text: str) -> list[CellResult]:

@@ -48,11 +48,12 @@ class ConformanceRun:
     seed: int = 0
     wall_seconds: float = 0.0  # the whole run, environments included
     cpus: int = field(default_factory=lambda: os.cpu_count() or 0)
-    finished: str = ""  # UTC, to the minute
+    finished: str = ""  # UTC, to the minute ("" while the run goes on)
+    planned: int = 0  # trainers asked for (``trainers`` holds those done)
 
     def to_json(self) -> dict:
         return {"examples": self.examples, "seed": self.seed, "wall_seconds": self.wall_seconds, "cpus": self.cpus,
-                "finished": self.finished,
+                "finished": self.finished, "planned": self.planned,
                 "trainers": [vars(t) | {"installed": list(t.installed)} for t in self.trainers],
                 "results": [r.to_json() for r in self.results]}
 
@@ -177,34 +178,109 @@ def _runner_env(environment) -> dict:
 
 def run_conformance(trainers: Sequence[Trainer], templates: Sequence[str], *, examples: int = 50, seed: int = 0,
                     out_dir: Path, cache_dir: Path | None = None, timeout: float | None = None,
-                    configurations: Sequence[str] = (), findings: Sequence[Finding] | None = None,
-                    log=print) -> ConformanceRun:
+                    configurations: Sequence[str] = (), findings: Sequence[Finding] | None = None, jobs: int = 1,
+                    progress=None, log=print) -> ConformanceRun:
     """Every trainer x configuration (``configurations`` only where given) x template, each failure class explained
-    by ``findings`` (default: the registry, ``known.load_findings()``); writes ``conformance.json`` and
-    ``conformance.md`` under ``out_dir``."""
+    by ``findings`` (default: the registry, ``known.load_findings()``), ``jobs`` trainers' runners at a time; writes
+    ``conformance.json`` and ``conformance.md`` under ``out_dir`` as each trainer finishes (a run cut short leaves the
+    table of those done, its summary saying how many trainers it holds) and at the end, each time also calling
+    ``progress(run)`` where given."""
+    from concurrent.futures import ThreadPoolExecutor
+
     if findings is None:
         from harness.conformance.known import load_findings
 
         findings = load_findings()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive number of trainers run at a time, got {jobs!r}")
     started = time.perf_counter()
-    run = ConformanceRun(examples=examples, seed=seed)
-    for trainer in trainers:
+    run = ConformanceRun(examples=examples, seed=seed, planned=len(trainers))
+    done: dict[int, tuple[TrainerRun, list[CellResult]]] = {}
+    lock = threading.Lock()
+
+    def one(number: int, trainer: Trainer) -> None:
         record, cells = run_trainer(trainer, templates, examples=examples, seed=seed, out_dir=out_dir,
                                     cache_dir=cache_dir, timeout=timeout, configurations=configurations,
                                     findings=findings, log=log)
         log(f"[{trainer.label}] environment {record.build_seconds} s, runner {record.run_seconds} s")
-        run.trainers.append(record)
-        run.results += cells
-    run.wall_seconds = round(time.perf_counter() - started, 1)
+        with lock:
+            done[number] = record, cells
+            _collect(run, done, started)
+            write_outputs(run, out_dir)
+            if progress is not None:
+                progress(run)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for future in [pool.submit(one, number, trainer) for number, trainer in enumerate(trainers)]:
+            future.result()
+    _collect(run, done, started)
     run.finished = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     write_outputs(run, out_dir)
+    if progress is not None:
+        progress(run)
+    return run
+
+
+def _collect(run: ConformanceRun, done: dict, started: float) -> None:
+    """``run``'s trainers and cells: those of the trainers done so far, in the order they were asked for."""
+    run.trainers = [done[k][0] for k in sorted(done)]
+    run.results = [cell for k in sorted(done) for cell in done[k][1]]
+    run.wall_seconds = round(time.perf_counter() - started, 1)
+
+
+def load_run(path: Path) -> ConformanceRun:
+    """A ``conformance.json`` read back (its cells' verdicts as they were written)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    fields = {key: data[key] for key in ("examples", "seed", "wall_seconds", "cpus", "finished", "planned")
+              if key in data}
+    run = ConformanceRun(**fields)
+    run.trainers = [TrainerRun(**(t | {"installed": tuple(t.get("installed", ()))})) for t in data.get("trainers", [])]
+    run.results = [CellResult.from_json(cell) for cell in data.get("results", [])]
+    return run
+
+
+def merge_runs(runs: Sequence[ConformanceRun]) -> ConformanceRun:
+    """One run of several made with the same ``-n`` and seed (a trainer run again after its adapter changed): a
+    later run's cell replaces an earlier one's for the same trainer, configuration and template; wall times add up."""
+    first = runs[0]
+    differing = [(r.examples, r.seed) for r in runs if (r.examples, r.seed) != (first.examples, first.seed)]
+    if differing:
+        raise ValueError(f"runs made with other -n/seed than the first's ({first.examples}, {first.seed}): {differing}")
+    cells: dict[tuple[str, str, str], CellResult] = {}
+    trainers: dict[str, TrainerRun] = {}
+    for run in runs:
+        cells |= {(c.trainer, c.configuration, c.template): c for c in run.results}
+        trainers |= {t.label: t for t in run.trainers}
+    return ConformanceRun(results=list(cells.values()), trainers=list(trainers.values()), examples=first.examples,
+                          seed=first.seed, wall_seconds=round(sum(r.wall_seconds for r in runs), 1), cpus=first.cpus,
+                          finished=max(r.finished for r in runs), planned=len(trainers))
+
+
+def reclassify(run: ConformanceRun, trainers: Sequence[Trainer], findings: Sequence[Finding]) -> ConformanceRun:
+    """``run`` with each cell's failures explained again by ``findings`` (the registry as it is now), its cells in
+    the order of ``trainers`` and their configurations; ValueError for a cell of a trainer release none of
+    ``trainers`` runs."""
+    import dataclasses
+
+    adapters = {t.label: t.adapter for t in trainers}
+    unknown = sorted({cell.trainer for cell in run.results} - set(adapters))
+    if unknown:
+        raise ValueError(f"cells of {unknown}: no adapter runs that release now ({sorted(adapters)})")
+    rank = {(t.label, c.name): (k, j) for k, t in enumerate(trainers) for j, c in enumerate(t.configurations)}
+    trainer_rank = {t.label: k for k, t in enumerate(trainers)}
+    results = sorted(run.results, key=lambda c: rank.get((c.trainer, c.configuration),
+                                                         (trainer_rank[c.trainer], len(rank))))
+    run.results = [classify(dataclasses.replace(cell, verdicts=()), findings, adapter=adapters[cell.trainer])
+                   for cell in results]
+    run.trainers = sorted(run.trainers, key=lambda t: trainer_rank.get(t.label, len(trainer_rank)))
     return run
 
 
 def run_summary(run: ConformanceRun) -> str:
     """The numbers a table was made with: conversations per search round, seed, cells, wall time."""
     wall = f"{run.wall_seconds / 60:.0f} min" if run.wall_seconds >= 60 else f"{run.wall_seconds:.0f} s"
-    when = f", {run.finished}" if run.finished else ""
+    when = f", {run.finished}" if run.finished else (
+        f", still running: {len(run.trainers)} of {run.planned} trainers done" if run.planned else "")
     return (f"`-n {run.examples}` conversations per search round, seed {run.seed}, {len(run.results)} cells, "
             f"wall time {wall} on {run.cpus} cores{when}")
 

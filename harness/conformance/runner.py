@@ -19,7 +19,6 @@ import importlib
 import json
 import time
 import traceback
-
 from pathlib import Path
 
 from harness.conformance.results import CellResult

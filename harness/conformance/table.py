@@ -88,13 +88,20 @@ def _link(verdict: Verdict, link_root: str) -> str:
     return f"[{_escape(verdict.label)}]({target})"
 
 
+def _grouped(verdicts: Sequence[Verdict], link_root: str) -> list[str]:
+    """The explained labels, then one ``unexplained: `a`, `b` `` for the classes no finding explains."""
+    words = [_link(v, link_root) for v in verdicts if v.kind != "unexplained"]
+    unexplained = [f"`{_escape(v.failure)}`" for v in verdicts if v.kind == "unexplained"]
+    return words + ([f"unexplained: {', '.join(unexplained)}"] if unexplained else [])
+
+
 def markdown_cell(result: CellResult, *, link_root: str = "") -> str:
     """One cell: ``pass``, ``n/a: ...``, or the labels of its failures (ordinary, then control tokens only)."""
     if result.status != "fail":
         return _escape(result.cell)
     if result.verdicts:
-        ordinary = [_link(v, link_root) for v in result.labels(ORDINARY)]
-        control = [_link(v, link_root) for v in result.labels(CONTROL_TOKENS)]
+        ordinary = _grouped(result.labels(ORDINARY), link_root)
+        control = _grouped(result.labels(CONTROL_TOKENS), link_root)
     else:
         ordinary = [f"`{_escape(f)}`" for f in result.ordinary]
         control = [f"`{_escape(f)}`" for f in result.control_only]
@@ -126,7 +133,8 @@ def format_markdown(results: Sequence[CellResult], *, link_root: str = "") -> st
 
 
 def format_details(results: Sequence[CellResult], *, link_root: str = "") -> str:
-    """Below the table: each failed cell's classes, what each needs in the contents and what explains it."""
+    """Below the table: each failed cell's classes, grouped by what they need in the contents and what explains
+    them."""
     lines = []
     for result in results:
         if result.status != "fail":
@@ -136,9 +144,16 @@ def format_details(results: Sequence[CellResult], *, link_root: str = "") -> str
         verdicts = result.verdicts or tuple(
             Verdict(f, CONTROL_TOKENS if f in result.control_only else ORDINARY, "unexplained", f"unexplained: {f}")
             for f in result.failures)
-        for verdict in verdicts:
-            contents = "ordinary conversations" if verdict.contents == ORDINARY else "only with control tokens in contents"
-            what = "no finding explains it" if verdict.kind == "unexplained" else (
-                f"{_link(verdict, link_root)} `{verdict.slug}`: {_escape(verdict.title)}")
-            lines.append(f"  - `{_escape(verdict.failure)}` ({contents}): {what}")
+        groups: dict[tuple[str, str], list[Verdict]] = {}
+        for contents in (ORDINARY, CONTROL_TOKENS):
+            for verdict in verdicts:
+                if verdict.contents == contents:
+                    groups.setdefault((contents, verdict.slug), []).append(verdict)
+        for (contents, slug), group in groups.items():
+            where = "ordinary conversations" if contents == ORDINARY else "only with control tokens in contents"
+            first = group[0]
+            what = "no finding explains them" if not slug else (
+                f"{_link(first, link_root)} `{slug}`: {_escape(first.title)}")
+            classes = ", ".join(f"`{_escape(v.failure)}`" for v in group)
+            lines.append(f"  - {where}: {classes}: {what}")
     return "\n".join(lines)

@@ -4,7 +4,8 @@ A class is explained by the findings of the cell's adapter, read at the release 
 configuration, template and the class (``Finding.explains``); each gives a ``Verdict``: ``defect`` (its report),
 ``convention: <option>``, ``known upstream #N`` (the issue), ``fixed in <release>`` (the pull request). A class no
 finding explains is ``unexplained: <class>``, so that a new regression shows as such and is never labelled by a
-finding that does not cover it.
+finding that does not cover it. A finding that shows only with control-token contents explains no class ordinary
+conversations show; a class only control-token contents show is explained by such findings where one covers it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def classify(cell: CellResult, findings: Sequence[Finding], *, adapter: str) -> 
         explaining = [f for f in findings if f.explains(adapter=adapter, release=release,
                                                         configuration=cell.configuration, template=cell.template,
                                                         failure=failure, control_only=control_only)]
+        if control_only and any(f.content_control_tokens for f in explaining):
+            # A class only control-token contents showed: the findings about such contents explain it, not one
+            # that shows on ordinary data (which the search on ordinary contents did not find here).
+            explaining = [f for f in explaining if f.content_control_tokens]
         verdicts += [verdict_for(f, failure, contents) for f in explaining] or [
             Verdict(failure, contents, "unexplained", f"unexplained: {failure}")]
     return dataclasses.replace(cell, verdicts=tuple(verdicts))

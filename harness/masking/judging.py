@@ -63,15 +63,19 @@ def judge(
     *,
     policy: Policy = Policy(),
     template_kwargs: Mapping[str, Any] | None = None,
+    oracle: Oracle | None = None,
 ) -> tuple[Oracle, list[Failure]]:
     """Run the masker on one conversation and judge every property, one Failure per failure class.
 
+    ``oracle``: the conversation's oracle when the caller built it already (the dataset audit reads the whole
+    rendering's turns from it; the returned one is realigned with the masker's tokens).
     Raises ConversationError for a malformed conversation, OracleError if the oracle cannot judge it.
     """
     validate_conversation(messages, tools)
     messages = [dict(m) for m in messages]
     tools = [dict(t) for t in tools] if tools else None
-    oracle = build_oracle(tokenizer, messages, tools, policy=policy, template_kwargs=template_kwargs)
+    if oracle is None:
+        oracle = build_oracle(tokenizer, messages, tools, policy=policy, template_kwargs=template_kwargs)
     try:
         raw = masker([dict(m) for m in messages], [dict(t) for t in tools] if tools else None)
     except Exception as error:  # the masker's own bug, reported with its traceback

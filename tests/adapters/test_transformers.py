@@ -33,8 +33,9 @@ CONVENTIONS = [
     pytest.param(
         "qwen2.5-instruct", "qwen2_5_training.jinja", Policy(train_glue_after_stop=True),
         marks=pytest.mark.xfail(strict=True, reason=(
-            "trl bug: qwen2_5_training.jinja opens {% generation %} before the '\\n' (id 198) that ends the "
-            "'<|im_start|>assistant\\n' generation prompt, so that prompt token is trained in every turn")),
+            "trl 1.16.0 bug: qwen2_5_training.jinja opens {% generation %} before the '\\n' (id 198) that ends "
+            "the '<|im_start|>assistant\\n' generation prompt, so that prompt token is trained in every turn "
+            "(docs/findings/trl-qwen2_5-training-template-trains-generation-prompt-newline.md)")),
     ),
     ("qwen3", "qwen3_training.jinja", Policy(train_glue_after_stop=True)),
     ("llama-3.1-instruct", "llama3_training.jinja", Policy()),
@@ -43,7 +44,7 @@ CONVENTIONS = [
         marks=pytest.mark.xfail(strict=True, reason=(
             "gptoss_training.jinja puts the assistant header inside {% generation %}: tokens '<|start|>' "
             "(200006) and 'assistant' (173781) before '<|channel|>final' are trained, though the generation "
-            "prompt writes them")),
+            "prompt writes them (docs/findings/trl-gptoss-training-template-trains-assistant-header.md)")),
     ),
 ]
 

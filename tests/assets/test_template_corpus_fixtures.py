@@ -66,18 +66,18 @@ def test_fixture_matches_the_shared_config_it_cites(name):
     assert discrepancies(template, _shared_path(shared_folder(template))) == []
 
 
-def test_the_check_finds_a_wrong_flag_a_missing_token_and_a_wrong_eos(tmp_path):
+def test_the_check_finds_a_wrong_flag_a_missing_token_a_wrong_eos_and_stop(tmp_path):
     name = "deepseek-r1-distill-qwen-32b"
     template = corpus_templates()[name]
     folder = _shared_path(shared_folder(template))
     raw = copy.deepcopy(manifest()["templates"][name])
     raw["added_tokens"] = [dict(t, special=True) if t["content"] == "<｜User｜>" else t for t in raw["added_tokens"]
                            if t["content"] != "<think>"] + [{"content": "<｜tool▁sep｜>", "special": False}]
-    raw["eos_token"] = "<|im_end|>"
+    raw["eos_token"] = raw["stops"][0] = "<|im_end|>"
     found = "\n".join(discrepancies(_entry(name, raw), folder))
     assert "'<｜User｜>' is listed special=True, the real config has special=False" in found
     assert "writes '<think>'" in found and "'<｜tool▁sep｜>' is listed but is no added token" in found
-    assert "bos/eos" in found
+    assert "bos/eos" in found and "stop '<|im_end|>' is no added token" in found
     config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
     (tmp_path / "tokenizer_config.json").write_text(json.dumps(dict(config, eos_token="<x>")), encoding="utf-8")
     assert "not the cited one" in "\n".join(discrepancies(template, tmp_path))

@@ -136,3 +136,82 @@ def test_the_stand_in_s_rows_in_its_own_runner(in_running_environment, tmp_path,
     assert by_configuration["llama only"].status == "n/a"
     assert "control tokens only: unexplained: `no_label_outside_assistant_output" in (
         tmp_path / "conformance.md").read_text()
+
+
+def _pass_runner(command, env, log_path, timeout, on_result):
+    from harness.conformance.results import CellResult
+
+    configurations = [command[k + 1] for k, arg in enumerate(command) if arg == "--configuration"]
+    templates = [command[k + 1] for k, arg in enumerate(command) if arg == "--template"]
+    return 0, "\n".join(CellResult("standin==2.0", t, "pass", configuration=c).line()
+                         for c in configurations for t in templates)
+
+
+def test_trainers_run_side_by_side_and_each_one_done_is_written_at_once(in_running_environment, monkeypatch,
+                                                                          tmp_path):
+    monkeypatch.setattr(conformance_run, "_run_runner", _pass_runner)
+    other = Trainer("tests.conformance.standin_adapter", TrainerEnvironment("standin", "2.0", ("standin==2.0",)),
+                    standin_adapter.CONFIGURATIONS[:1])
+    summaries = []
+    run = conformance_run.run_conformance([STANDIN, other], ["qwen2.5-instruct"], examples=2, out_dir=tmp_path,
+                                          findings=[], jobs=2, log=lambda line: None,
+                                          progress=lambda r: summaries.append(conformance_run.run_summary(r)))
+    assert len(summaries) == 3 and "still running: 1 of 2 trainers done" in summaries[0]
+    assert "still running" not in summaries[-1] and run.finished
+    assert [(c.configuration, c.status) for c in run.results] == [
+        ("defaults", "pass"), ("leak=always", "pass"), ("leak=control", "pass"), ("llama only", "n/a"),
+        ("defaults", "pass")]
+    with pytest.raises(ValueError, match="jobs must be a positive number"):
+        conformance_run.run_conformance([STANDIN], ["qwen3"], out_dir=tmp_path, findings=[], jobs=0)
+
+
+def test_an_earlier_run_is_explained_again_with_the_registry_as_it_is_now(in_running_environment, monkeypatch,
+                                                                          tmp_path):
+    import dataclasses
+
+    from harness.conformance.known import Finding
+    from harness.conformance.results import CellResult
+
+    leak = "no_label_outside_assistant_output[user]"
+
+    def runner(command, env, log_path, timeout, on_result):
+        return 0, CellResult("standin==2.0", "qwen2.5-instruct", "fail", configuration="defaults",
+                             failures=(leak,)).line()
+
+    monkeypatch.setattr(conformance_run, "_run_runner", runner)
+    conformance_run.run_conformance([STANDIN], ["qwen2.5-instruct"], examples=2, out_dir=tmp_path, findings=[],
+                                    configurations=["defaults"], log=lambda line: None)
+    earlier = conformance_run.load_run(tmp_path / "conformance.json")
+    assert [v.kind for v in earlier.results[0].verdicts] == ["unexplained"] and earlier.examples == 2
+    finding = Finding(slug="standin-leak", title="t", trainer="standin", version="2.0", kind="convention",
+                      option="leak", upstream_status="s", configurations=("defaults",), templates=("qwen2.5-instruct",),
+                      classes=(leak,), content_control_tokens=False, report=False, adapter="standin_adapter")
+    again = conformance_run.reclassify(earlier, [STANDIN], [finding])
+    assert [v.label for v in again.results[0].verdicts] == ["convention: leak"]
+    with pytest.raises(ValueError, match=r"cells of \['standin==2.0'\]: no adapter runs that release now"):
+        conformance_run.reclassify(earlier, [dataclasses.replace(STANDIN, module="tests.conformance.x",
+                                   environment=TrainerEnvironment("x", "1", ("x==1",)))], [finding])
+
+
+def test_a_trainer_run_again_replaces_its_cells_and_the_cli_writes_the_table_from_the_files(tmp_path, capsys):
+    from harness.cli import main
+    from harness.conformance.results import CellResult
+
+    def run_of(status: str, wall: float, trainer: str = "axolotl==0.21.0") -> conformance_run.ConformanceRun:
+        return conformance_run.ConformanceRun(results=[CellResult(trainer, "qwen3", status, reason="r")],
+                                              examples=3, seed=0, wall_seconds=wall, finished="2026-12-07 20:00 UTC")
+
+    merged = conformance_run.merge_runs([run_of("error", 10), run_of("pass", 5)])
+    assert [c.status for c in merged.results] == ["pass"] and merged.wall_seconds == 15
+    with pytest.raises(ValueError, match="other -n/seed"):
+        conformance_run.merge_runs([run_of("pass", 1), conformance_run.ConformanceRun(examples=9)])
+    first, second = tmp_path / "a", tmp_path / "b"
+    conformance_run.write_outputs(run_of("pass", 60, "verl==0.9.1"), first)
+    conformance_run.write_outputs(run_of("n/a", 60), second)
+    readme = tmp_path / "README.md"
+    readme.write_text("x\n<!-- conformance-table -->\nold\n<!-- /conformance-table -->\n")
+    assert main(["conformance", "--from-json", str(first / "conformance.json"), "--from-json",
+                 str(second / "conformance.json"), "--out", str(tmp_path / "c"), "--readme", str(readme)]) == 0
+    table = readme.read_text()
+    assert "`-n 3` conversations per search round, seed 0, 2 cells, wall time 2 min" in table
+    assert table.index("| axolotl==0.21.0 | defaults | n/a: r |") < table.index("| verl==0.9.1 |") and "old" not in table

@@ -88,11 +88,28 @@ def test_one_finding_explaining_several_classes_is_one_label_in_the_cell():
 
 
 def test_the_details_list_each_class_what_it_needs_and_what_explains_it():
-    assert format_details([EXPLAINED, RESULTS[1]]).splitlines() == [
+    second = Verdict("stop_token_trained[another turn's stop]", ORDINARY, "defect", "defect", DEFECT.link,
+                     DEFECT.slug, DEFECT.title)
+    cell = CellResult("x==1", "qwen3", "fail", configuration="eot_tokens", examples=40,
+                      failures=(*EXPLAINED.failures, second.failure), control_only=EXPLAINED.control_only,
+                      verdicts=(*EXPLAINED.verdicts, second))
+    assert format_details([cell, RESULTS[1]]).splitlines() == [
         "- x==1 [eot_tokens], qwen3 (40 conversations):",
-        "  - `stop_token_trained[stop token]` (ordinary conversations): [defect](docs/findings/x-stop.md) `x-stop`: "
-        "the stop token is trained twice",
-        "  - `some_token_trained` (ordinary conversations): [known upstream #12](https://github.com/o/r/issues/12) "
+        "  - ordinary conversations: `stop_token_trained[stop token]`, `stop_token_trained[another turn's stop]`: "
+        "[defect](docs/findings/x-stop.md) `x-stop`: the stop token is trained twice",
+        "  - ordinary conversations: `some_token_trained`: [known upstream #12](https://github.com/o/r/issues/12) "
         "`x-dup`: a duplicate",
-        "  - `no_label_outside_assistant_output[user]` (only with control tokens in contents): no finding explains it",
+        "  - only with control tokens in contents: `no_label_outside_assistant_output[user]`: no finding explains them",
     ]
+
+
+def test_the_unexplained_classes_of_a_cell_are_listed_once_after_the_explained_ones():
+    other = Verdict("some_token_trained", ORDINARY, "unexplained", "unexplained: some_token_trained")
+    first = Verdict("stop_token_trained[another turn's stop]", ORDINARY, "unexplained",
+                    "unexplained: stop_token_trained[another turn's stop]")
+    cell = CellResult("x==1", "qwen3", "fail", failures=(first.failure, DEFECT.failure, other.failure),
+                      verdicts=(first, DEFECT, other))
+    assert markdown_cell(cell) == ("[defect](docs/findings/x-stop.md), unexplained: "
+                                   "`stop_token_trained[another turn's stop]`, `some_token_trained`")
+    assert cell.cell == ("ordinary: defect, unexplained: stop_token_trained[another turn's stop], "
+                         "some_token_trained")

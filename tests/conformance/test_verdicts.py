@@ -79,3 +79,12 @@ def test_two_findings_of_one_class_both_show_and_cells_without_failures_are_left
 def test_verdicts_survive_the_json_round_trip():
     result = classify(cell(STOP, USER, control_only=(USER,)), FINDINGS, adapter="x")
     assert CellResult.from_json(result.to_json()) == result
+
+
+def test_a_control_only_class_is_explained_by_the_control_token_finding_rather_than_an_ordinary_one():
+    ordinary = dataclasses.replace(BASE, slug="x-ordinary", classes=(USER,))
+    both = [ordinary, FINDINGS[2]]
+    assert [v.slug for v in classify(cell(USER, control_only=(USER,)), both, adapter="x").verdicts] == ["x-quoted"]
+    assert [v.slug for v in classify(cell(USER), both, adapter="x").verdicts] == ["x-ordinary"]
+    assert [v.slug for v in classify(cell(USER, control_only=(USER,)), [ordinary], adapter="x").verdicts] == [
+        "x-ordinary"]

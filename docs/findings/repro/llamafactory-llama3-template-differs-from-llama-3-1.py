@@ -4,10 +4,10 @@
     python llamafactory-llama3-template-differs-from-llama-3-1.py [TOKENIZER]   # default meta-llama/Llama-3.1-8B-Instruct
 
 LlamaFactory encodes rows with its registered templates (src/llamafactory/data/template.py, register_template
-name="llama3", tool format "llama3" in tool_utils.py). With tools, the system turn has no "Environment: ipython"
-and the function definitions go into the system turn where Llama-3.1's template writes them into the first user
-turn; tool results are written raw where the template writes them as JSON; without tools the "Cutting Knowledge
-Date" / "Today Date" lines are missing. The row is in data/README's sharegpt form (function_call, observation), so
+name="llama3", tool format "llama3" in tool_utils.py, which follows the template's tools_in_user_message=False
+variant). Compared with that variant: with tools, the system turn has no "Environment: ipython"; tool results are
+written raw where the template writes them as JSON; without tools the "Cutting Knowledge Date" / "Today Date" lines
+are missing. The row is in data/README's sharegpt form (function_call, observation), so
 no converter is involved. Both sides read the clock: the date is fixed at 26 Jul 2024 on both.
 Upstream: https://github.com/hiyouga/LlamaFactory/issues/6889 (closed).
 """
@@ -86,15 +86,18 @@ if __name__ == "__main__":
     tokenizer, row, ids, labels = train_row(path, [dict(m) for m in SHAREGPT], TOOLS, formatting="sharegpt",
                                             template="llama3")
     show(tokenizer, ids, labels)
-    served = tokenizer.apply_chat_template(OPENAI, tools=TOOLS, tokenize=False, date_string="26 Jul 2024")
+    # LlamaFactory's Llama3ToolUtils follows the template's tools_in_user_message=False variant (tool_utils.py):
+    # compare with that variant, so only the differences that remain are named
+    served = tokenizer.apply_chat_template(OPENAI, tools=TOOLS, tokenize=False, date_string="26 Jul 2024",
+                                           tools_in_user_message=False)
     trained = tokenizer.decode(ids)
-    print(f"served: {len(tokenizer(served, add_special_tokens=False)['input_ids'])} tokens; trained: {len(ids)}")
+    print(f"served (tools_in_user_message=False): {len(tokenizer(served, add_special_tokens=False)['input_ids'])} "
+          f"tokens; trained: {len(ids)}")
+    quoted = chr(34) + "sunny" + chr(34)
     if "Environment: ipython" in served and "Environment: ipython" not in trained:
-        first_user = trained.index("<|start_header_id|>user<|end_header_id|>")
-        print("REPRODUCED: the system turn lacks 'Environment' ':' ' ip' 'ython' and holds the function list "
-              f"({'get_weather' in trained[:first_user]}); the template writes it into the first user turn "
-              f"({'Given the following functions' in served}) and the tool result as '\"sunny\"' "
-              f"({chr(34) + 'sunny' + chr(34) in served}; trained: {chr(34) + 'sunny' + chr(34) in trained})")
+        print("REPRODUCED: the system turn lacks 'Environment' ':' ' ip' 'ython' (Llama-3.1's template writes it "
+              f"whenever tools are given); the tool result is {'raw' if quoted not in trained else 'JSON'} where the "
+              f"template writes {quoted if quoted in served else 'it raw'}")
         sys.exit(0)
     print("NOT REPRODUCED: the llama3 template writes the Llama-3.1 tool system turn")
     sys.exit(1)

@@ -1,4 +1,4 @@
-"""LlamaFactory 0.9.5: the "openai" dataset formatting joins consecutive tool results with Qwen's <tool_response> tags,
+r"""LlamaFactory 0.9.5: the "openai" dataset formatting joins consecutive tool results with Qwen's <tool_response> tags,
 whatever the template.
 
     pip install llamafactory==0.9.5 transformers==5.6.0
@@ -7,7 +7,8 @@ whatever the template.
 OpenAIDatasetConverter.__call__ merges the tool messages that follow one call turn into one observation,
 "\n</tool_response>\n<tool_response>\n".join(tool_responses): right for the qwen template (its observation slot
 wraps the content in <tool_response> ... </tool_response>), literal text in any other. With template "llama3" the
-ipython turn reads "sunny\n</tool_response>\n<tool_response>\nrainy".
+ipython turn reads "sunny\n</tool_response>\n<tool_response>\nrainy". The llama3 tool prompt reads the
+clock (datetime.now()): the date is fixed at 26 Jul 2024.
 """
 import importlib.machinery
 import importlib.util
@@ -66,16 +67,30 @@ MESSAGES = [
     {"role": "assistant", "content": "Sunny in Paris, rainy in Lyon."},
 ]
 
+class FixedDay(__import__("datetime").datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return cls(2024, 7, 26)
+
+
 if __name__ == "__main__":
     path = sys.argv[1] if len(sys.argv) > 1 else "meta-llama/Llama-3.1-8B-Instruct"
+    import_llamafactory()
+    import llamafactory.data.tool_utils as tool_utils
+    tool_utils.datetime = FixedDay  # the llama3 tool prompt writes datetime.now(): one fixed day for every run
     template = "qwen" if "qwen" in path.lower() else "llama3"
     tokenizer, row, ids, labels = train_row(path, [dict(m) for m in MESSAGES], TOOLS, template=template)
     show(tokenizer, ids, labels)
     print(f"observation turn: {row['_prompt'][2]}")
     text = tokenizer.decode(ids)
     if template != "qwen" and "</tool_response>" in text:
-        print("REPRODUCED: the tool results are written 'sunny' '\\n</' 'tool' '_response' '>\\n<' 'tool' "
-              "'_response' '>\\n' 'rainy' in one " + template + " observation turn: Qwen's tags as plain text")
+        eot = tokenizer.convert_tokens_to_ids("<|eot_id|>") if "<|eot_id|>" in tokenizer.get_vocab() else None
+        start = next(i for i in range(len(ids)) if "</" in tokenizer.decode(ids[i:i + 2]) and
+                     "tool" in tokenizer.decode(ids[i:i + 3]))
+        end = next((i for i in range(start, len(ids)) if ids[i] == eot), start + 9)
+        pieces = " ".join(repr(tokenizer.decode([t])) for t in ids[start - 3:end])
+        print(f"REPRODUCED: the tool results are written {pieces} in one {template} observation turn, untrained: "
+              "Qwen's </tool_response> <tool_response> tags as plain text")
         sys.exit(0)
     print(f"NOT REPRODUCED: no <tool_response> text in the {template} rendering")
     sys.exit(1)

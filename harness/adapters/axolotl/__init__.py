@@ -35,13 +35,16 @@ CONFIGURATIONS = (
                                   "src/axolotl/prompt_strategies/chat_template.py StrategyLoader._get_strategy_params "
                                   "(l. 1348-1357) and ChatTemplateStrategy.__init__ (l. 339-347)"),
     Configuration("eot_tokens=<|end|> (phi-3.5)", {"eot_tokens": ["<|end|>"]},
-                  "examples/phi/lora-3.5.yaml (eot_tokens: ['<|end|>']); "
+                  "examples/phi/lora-3.5.yaml (eot_tokens: ['<|end|>']; it also sets chat_template: phi_3, axolotl's "
+                  "own template, which differs from the tokenizer's (a leading <s>, no closing <|endoftext|>): the row "
+                  "keeps the tokenizer's template the contract judges); "
                   f"{_CONVERSATION} 'Using template with different token for EOT and EOS'; docs/faq.qmd (phi_35 does "
                   "not use its EOS <|endoftext|> at the end of turns)",
                   templates=("phi-3.5-mini-instruct",)),
     Configuration("eot_tokens=<end_of_turn> (gemma)", {"eot_tokens": ["<end_of_turn>"]},
                   "examples/gemma2/qlora.yml, examples/gemma3/gemma-3-1b-qlora.yml (eot_tokens: [<end_of_turn>]; "
-                  "added to every Gemma example by axolotl-ai-cloud/axolotl#3756 for #3754)",
+                  "added to every Gemma example by axolotl-ai-cloud/axolotl#3756 for #3754; the examples also set "
+                  "chat_template: gemma / gemma3, axolotl's copies; the row keeps the tokenizer's template)",
                   templates=("gemma-2-it", "gemma-3-it")),
     Configuration("eot_tokens=<|end|> (gpt-oss)",
                   {"eot_tokens": ["<|end|>"], "field_thinking": "thinking", "template_thinking_key": "thinking"},

@@ -19,8 +19,9 @@ def policy_for(train_on_what: str) -> Policy:
     ``last_assistant_message`` (its default, documented as "train only on the final assistant message"): the loss
     covers everything after the prompt rendered with the generation prompt, i.e. the final assistant turn, its stop
     token and what the template writes after it (Qwen's ``\\n``, Phi-3.5's closing ``<|endoftext|>``).
-    ``all_assistant_messages`` (``get_response_ids_and_loss_mask_from_messages``, shared with its RL generator): every
-    assistant turn up to and including its last EOS; the tokens after the EOS are masked.
+    ``all_assistant_messages`` (``get_response_ids_and_loss_mask_from_messages``, the re-tokenization helper skyrl's
+    docs give custom generators; ``SkyRLGymGenerator`` does not use it): every assistant turn up to and including its
+    last EOS; the tokens after the EOS are masked.
     """
     if train_on_what == "last_assistant_message":
         return Policy(turns="last", train_glue_after_stop=None, train_conversation_end=None)

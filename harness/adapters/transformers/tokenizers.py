@@ -37,8 +37,9 @@ def _load_corpus_vocabulary(base_path: str, bos: str | None, eos: str | None, to
 
     base = _load_cached(base_path)
     held = {str(t): bool(t.special) for t in base.backend_tokenizer.get_added_tokens_decoder().values()}
+    named = set(base.all_special_tokens)
     if (bos or base.bos_token) == base.bos_token and (eos or base.eos_token) == base.eos_token and all(
-            held.get(text) == special and (text in base.all_special_tokens) == special for text, special in tokens):
+            held.get(text) == special and (text in named) == special for text, special in tokens):
         return base  # nothing to add (a Qwen template over Qwen's vocabulary): no private copy needed
     tokenizer = copy.deepcopy(base)
 

@@ -84,13 +84,15 @@ def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=Non
 
     def many(conversations: Sequence[tuple[list[dict], list[dict] | None]]) -> list[dict]:
         """Several conversations as the rows of one dataset (one ``datasets.map``, as a user's mixed dataset
-        is prepared: Arrow unifies the rows' message fields, missing ones come back as None)."""
+        is prepared: Arrow unifies the rows' message fields, missing ones come back as None). Built as trl's dataset
+        docs say for tool calls (``on_mixed_types="use_json"``: the ``Json()`` type where fields differ, so a call's
+        ``arguments`` keep their own keys rather than the union of every call's, as ``null``)."""
         from datasets import Dataset
 
         rows = [{"messages": [dict(m) for m in messages], "tools": json.dumps(list(tools)) if tools else None}
                 for messages, tools in conversations]
         with random_dataset_fingerprints():
-            prepared = prepare_sft_dataset(trainer, Dataset.from_list(rows))
+            prepared = prepare_sft_dataset(trainer, Dataset.from_list(rows, on_mixed_types="use_json"))
         out = []
         for i in range(len(prepared)):
             batch = collator([{k: prepared[i][k] for k in ("input_ids", "labels")}])

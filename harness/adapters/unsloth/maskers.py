@@ -13,7 +13,11 @@ OPTIONS = ("instruction_part", "response_part", "force_match", "last_response_on
 
 def policy_for(last_response_only: bool) -> Policy:
     """What unsloth documents: everything after the response marker (``<|im_start|>assistant\\n``) up to and including
-    the EOS is trained, in every assistant turn (``last_response_only=True``: the final one)."""
+    the EOS is trained, in every assistant turn (``last_response_only=True``: the final one). The same for every
+    configuration in ``CONFIGURATIONS``: explicit markers replace the detected ones, and ``force_match`` ("Match
+    newlines as well!") only decides whether the marker's trailing whitespace must match as its own token; neither
+    changes which tokens unsloth says are trained (a token that merges the header's whitespace with the content is
+    accepted either way by the contract)."""
     return Policy(turns="last" if last_response_only else "all")
 
 

@@ -42,3 +42,51 @@ def test_an_unknown_tokenizer_without_a_chat_template_is_not_applicable():
 
     assert "no LlamaFactory template" in not_applicable(types.SimpleNamespace(name_or_path="x", chat_template=None))
     assert not_applicable(types.SimpleNamespace(name_or_path="x", chat_template="{{ messages }}")) is None
+
+
+def test_the_configurations_start_with_the_defaults_and_say_where_each_is_documented():
+    from harness.adapters.llamafactory import CONFIGURATIONS
+    from harness.conformance.trainers import configurations_of
+
+    assert [c.name for c in configurations_of(types.SimpleNamespace(CONFIGURATIONS=CONFIGURATIONS))] == [
+        "defaults", "formatting=sharegpt", "mask_history"]
+    by_name = {c.name: c for c in CONFIGURATIONS}
+    assert by_name["formatting=sharegpt"].options == {"formatting": "sharegpt"}
+    assert "data/README.md" in by_name["formatting=sharegpt"].documented
+    assert by_name["mask_history"].options == {"mask_history": True}
+
+
+def test_openai_messages_become_the_sharegpt_form_data_readme_documents():
+    from harness.adapters.llamafactory import sharegpt_messages
+
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Weather?"},
+                {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": "c1", "type": "function",
+                     "function": {"name": "get_weather", "arguments": '{"city": "P"}'}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+                {"role": "assistant", "content": "Sunny."}]
+    assert sharegpt_messages(messages) == [
+        {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Weather?"},
+        {"role": "function_call", "content": '[{"name": "get_weather", "arguments": {"city": "P"}}]'},
+        {"role": "tool", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]
+
+
+@pytest.mark.parametrize(("messages", "match"), [
+    ([{"role": "user", "content": "q"}, {"role": "assistant", "content": "Let me check.", "tool_calls": [
+        {"function": {"name": "f", "arguments": {}}}]}], r"message 1: .*assistant text beside them \('Let me check"),
+    ([{"role": "user", "content": "q"}, {"role": "assistant", "content": None, "tool_calls": [
+        {"function": {"name": "f", "arguments": {}}}, {"function": {"name": "f", "arguments": {}}}]},
+      {"role": "tool", "content": "a"}, {"role": "tool", "content": "b"}], r"message 3: .*two tool results in a row"),
+])
+def test_what_the_sharegpt_format_cannot_hold_is_refused_naming_the_message(messages, match):
+    from harness.adapters.llamafactory import NotExpressible, sharegpt_messages
+
+    with pytest.raises(NotExpressible, match=match):
+        sharegpt_messages(messages)
+
+
+def test_an_unknown_formatting_is_refused_before_llamafactory_is_imported():
+    from harness.adapters.llamafactory import masker
+
+    with pytest.raises(ValueError, match=r"formatting 'alpaca': the masker runs openai, sharegpt"):
+        masker(object(), formatting="alpaca")

@@ -1,6 +1,7 @@
 """OpenRLHF 0.11.2's multi-turn SFT data path (``SFTDataset(multiturn=True)``) on fixed conversations, in its own
-environment (nightly tier: built once, cached). Each confirmed defect is a strict xfail naming its tokens;
-docs/findings/openrlhf-*.md has the upstream reports."""
+environment (nightly tier: built once, cached). Each confirmed defect is a strict xfail naming its tokens and its
+finding: docs/findings/<slug>.md for a report, else the entry in harness/adapters/openrlhf/findings.toml (known
+upstream, convention)."""
 
 from __future__ import annotations
 
@@ -68,10 +69,27 @@ def test_a_plain_multi_turn_conversation_trains_exactly_the_assistant_output(tem
     assert _failures(template, PLAIN, load_tokenizer_or_skip) == TRAILING_GLUE[template]
 
 
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_without_multiturn_the_last_answer_alone_is_trained(template, load_tokenizer_or_skip):
+    """The documented --data.apply_chat_template set-up without --data.multiturn: the whole conversation is the
+    input and its last assistant message the response; the earlier answer is context."""
+    from harness.adapters.openrlhf import policy_for
+
+    tokenizer = load_tokenizer_or_skip(template)
+    output = outputs_or_skip("openrlhf", template, [PLAIN], multiturn=False)[0]
+    _, failures = judge(replaying(output), tokenizer, PLAIN["messages"], PLAIN["tools"],
+                        policy=policy_for({"multiturn": False}))
+    assert sorted(f.key for f in failures) == TRAILING_GLUE[template]
+    hello = tokenizer.encode("Hello.", add_special_tokens=False)
+    trained = [i for i, label in zip(output["input_ids"], output["labels"]) if label != -100]
+    assert trained and not any(trained[k:k + len(hello)] == hello for k in range(len(trained)))
+
+
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "OpenRLHF 0.11.2 SFTDataset renders apply_chat_template(messages) without tools: the tool block of the system "
     "prompt is missing (Qwen2.5: '.' '<|im_end|>' where the rendering has '.\\n\\n' '#' ' Tools' ...; Llama-3.1: "
-    "no 'Environment: ipython' / function definitions), so a model is trained on text it is never served"))
+    "no 'Environment: ipython' / function definitions), so a model is trained on text it is never served. Known "
+    "upstream (OpenRLHF/OpenRLHF#1079, #1228): findings.toml openrlhf-sft-tools-not-rendered"))
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_tools_are_rendered_into_the_trained_text(template, load_tokenizer_or_skip):
     assert _failures(template, WITH_TOOLS, load_tokenizer_or_skip) == TRAILING_GLUE[template]
@@ -80,7 +98,8 @@ def test_tools_are_rendered_into_the_trained_text(template, load_tokenizer_or_sk
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "OpenRLHF 0.11.2 SFTDataset.process_data counts the prompt's and the response's tokens separately: assistant "
     "content '\\n\\nHello' merges with the header's '\\n' into one token '\\n\\n\\n' (Qwen2.5: 1406), so every later "
-    "index is one too far and the next user turn's <|im_start|> (151644) is trained"))
+    "index is one too far and the next user turn's <|im_start|> (151644) is trained. Known upstream "
+    "(OpenRLHF/OpenRLHF#591, #1227): findings.toml openrlhf-sft-response-range-drifts-on-leading-newline"))
 def test_content_starting_with_newlines_keeps_the_next_turn_untrained(load_tokenizer_or_skip):
     assert _failures("qwen2.5-instruct", LEADING_NEWLINES, load_tokenizer_or_skip) == TRAILING_GLUE["qwen2.5-instruct"]
 
@@ -96,7 +115,8 @@ def test_the_failures_are_the_ones_the_xfails_name(load_tokenizer_or_skip):
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "OpenRLHF 0.11.2 SFTDataset.__getitem__ strips the text's trailing '\\n' and, when it does not end with the EOS, "
     "appends ' ' + EOS: on Gemma-2 (EOS <eos>, turns end with <end_of_turn>) the ids end '<end_of_turn>' (107) "
-    "' ' (235248) '<eos>' (1) where the rendering ends '<end_of_turn>' '\\n' (108), and the space is trained"))
+    "' ' (235248) '<eos>' (1) where the rendering ends '<end_of_turn>' '\\n' (108), and the space is trained. "
+    "docs/findings/openrlhf-sft-appends-space-and-eos.md"))
 def test_gemma_trains_only_what_its_template_renders(load_tokenizer_or_skip):
     assert _failures("gemma-2-it", NO_SYSTEM, load_tokenizer_or_skip) == []
 
@@ -110,7 +130,8 @@ def test_gemma_s_failure_is_the_appended_space(load_tokenizer_or_skip):
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "OpenRLHF 0.11.2 SFTDataset.process_data measures each response on the rendering of the messages up to it, "
     "which Phi-3.5's template closes with <|endoftext|> (32000): every earlier range is one token too long and "
-    "trains the next turn's '<|user|>\\n' (32010)"))
+    "trains the next turn's '<|user|>\\n' (32010). Known upstream (OpenRLHF/OpenRLHF#1080, #1227): findings.toml "
+    "openrlhf-sft-phi-ranges-train-next-user-header"))
 def test_phi_keeps_the_next_user_turn_untrained(load_tokenizer_or_skip):
     assert _failures("phi-3.5-mini-instruct", NO_SYSTEM, load_tokenizer_or_skip) == []
 
@@ -133,6 +154,7 @@ def test_the_gpt_oss_tool_loop_row_is_dropped_and_nothing_else(load_tokenizer_or
     "OpenRLHF 0.11.2 SFTDataset takes the last response as render(all)[len(render(all[:-1], generation prompt)):]; "
     "gpt-oss's template drops an earlier turn's reasoning ('<|channel|>analysis<|message|>I should call the "
     "tool.<|end|>') once a final answer follows, so the whole rendering is shorter than the prompt, the response is "
-    "empty and the row is silently filtered out: the tool loop is never trained"))
+    "empty and the row is silently filtered out: the tool loop ('{\"city\": \"Paris\"}' <|call|>, 'Sunny.' "
+    "<|return|>) is never trained. docs/findings/openrlhf-sft-gpt-oss-tool-loop-rows-dropped.md"))
 def test_gpt_oss_tool_loop_with_reasoning_is_trained(load_tokenizer_or_skip):
     assert _failures("gpt-oss-20b", THINKING_TOOL_CALL, load_tokenizer_or_skip) == []

@@ -36,3 +36,20 @@ def test_the_rows_stand_in_maps_filters_and_reads_columns_like_a_dataset():
 
 def test_the_environment_pins_the_transformers_openrlhf_requires():
     assert ENVIRONMENT.label == "openrlhf==0.11.2" and "transformers==5.15.0" in ENVIRONMENT.requirements
+
+
+def test_without_multiturn_only_the_last_turn_is_trained():
+    assert policy_for({"multiturn": False}).turns == "last" and policy_for({"multiturn": True}).turns == "all"
+
+
+def test_multiturn_must_be_a_bool_and_is_checked_before_openrlhf_is_imported():
+    with pytest.raises(TypeError, match=r"multiturn must be true or false, got 'no'"):
+        masker(object(), multiturn="no")
+
+
+def test_the_configurations_are_the_defaults_and_the_readme_s_single_turn_chat_set_up():
+    from harness.adapters.openrlhf import CONFIGURATIONS
+
+    assert [(c.name, dict(c.options)) for c in CONFIGURATIONS] == [("defaults", {}),
+                                                                   ("multiturn=False", {"multiturn": False})]
+    assert all("README" in c.documented for c in CONFIGURATIONS)

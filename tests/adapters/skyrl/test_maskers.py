@@ -56,3 +56,28 @@ def test_the_ray_stand_in_exists_only_while_skyrl_loads():
         placement_group([{"CPU": 1}])
     assert "ray" not in sys.modules and importlib.util.find_spec("ray") is None
     assert typing.TypedDict is original
+
+
+def test_the_configurations_are_the_documented_train_on_what_modes_each_with_its_policy():
+    """CONFIGURATIONS: the defaults first, then each train_on_what mode skyrl documents, each accepted by the masker's
+    option check and given the policy skyrl documents for it (no skyrl import needed)."""
+    from harness.adapters.skyrl import CONFIGURATIONS, TRAIN_ON_WHAT, policy_for
+    from harness.conformance.spec import Configuration
+
+    assert all(isinstance(c, Configuration) for c in CONFIGURATIONS)
+    assert [c.name for c in CONFIGURATIONS] == ["defaults", "train_on_what=all_assistant_messages"]
+    assert dict(CONFIGURATIONS[0].options) == {}
+    modes = [c.options.get("train_on_what", "last_assistant_message") for c in CONFIGURATIONS]
+    assert sorted(modes) == sorted(TRAIN_ON_WHAT)
+    assert [policy_for(mode).turns for mode in modes] == ["last", "all"]
+    assert all("sft_config.py" in c.documented for c in CONFIGURATIONS)
+
+
+def test_the_findings_name_only_this_adapters_configurations():
+    from harness.adapters.skyrl import CONFIGURATIONS
+    from harness.conformance.known import load_findings
+
+    names = {c.name for c in CONFIGURATIONS}
+    findings = load_findings("skyrl")
+    assert findings and all(set(f.configurations) <= names for f in findings)
+    assert all(f.version == "0.4.0" and f.trainer == "skyrl" for f in findings)

@@ -86,9 +86,10 @@ def test_masker_trains_whole_answer_and_im_end_and_no_prompt_token(maskers, name
 @pytest.mark.parametrize("name", ["qwen2.5-instruct", "qwen3"])
 @pytest.mark.xfail(
     strict=True,
-    reason="trl bug: the *_training.jinja templates put '<|im_end|>\\n' inside {% generation %}, so the '\\n' "
-    "(id 198) after <|im_end|> is trained, and qwen2_5_training.jinja also trains the '\\n' (id 198) that ends "
-    "the '<|im_start|>assistant\\n' generation prompt; neither is ever generated at inference",
+    reason="trl 1.16.0: the *_training.jinja templates put '<|im_end|>\\n' inside {% generation %}, so the '\\n' "
+    "(id 198) after <|im_end|> is trained (a documented convention, Policy.train_glue_after_stop), and "
+    "qwen2_5_training.jinja also trains the '\\n' (id 198) that ends the '<|im_start|>assistant\\n' generation "
+    "prompt (docs/findings/trl-qwen2_5-training-template-trains-generation-prompt-newline.md)",
 )
 def test_masker_labels_are_exactly_answer_plus_im_end(maskers, name):
     tokenizer, masker = maskers(name)
@@ -187,8 +188,9 @@ def test_sft_data_path_properties(maskers, name, examples, policy):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="trl bug: qwen2_5_training.jinja opens {% generation %} before the '\\n' (id 198) that ends the "
-    "'<|im_start|>assistant\\n' generation prompt, so that prompt token is trained in every assistant turn",
+    reason="trl 1.16.0 bug: qwen2_5_training.jinja opens {% generation %} before the '\\n' (id 198) that ends the "
+    "'<|im_start|>assistant\\n' generation prompt, so that prompt token is trained in every assistant turn "
+    "(docs/findings/trl-qwen2_5-training-template-trains-generation-prompt-newline.md)",
 )
 def test_sft_data_path_properties_qwen25(maskers):
     tokenizer, masker = maskers("qwen2.5-instruct")
@@ -202,11 +204,13 @@ def test_sft_data_path_properties_qwen25(maskers):
     "name",
     [
         pytest.param("gpt-oss-20b", marks=pytest.mark.xfail(strict=True, reason=(
-            "trl bug: gptoss_training.jinja opens {% generation %} before the '<|start|>' (200006) 'assistant' "
-            "(173781) header that the generation prompt writes, so both are trained in every assistant turn"))),
+            "trl 1.16.0 bug: gptoss_training.jinja opens {% generation %} before the '<|start|>' (200006) 'assistant' "
+            "(173781) header that the generation prompt writes, so both are trained in every assistant turn "
+            "(docs/findings/trl-gptoss-training-template-trains-assistant-header.md)"))),
         pytest.param("deepseek-r1-distill-qwen-1.5b", marks=pytest.mark.xfail(strict=True, reason=(
-            "trl bug: deepseek_r1_distill_training.jinja puts the '<｜Assistant｜>' (151645) role token, which the "
-            "generation prompt writes, inside {% generation %}, so it is trained in every assistant turn"))),
+            "trl 1.16.0 bug: deepseek_r1_distill_training.jinja puts the '<｜Assistant｜>' (151645) role token, which "
+            "the generation prompt writes, inside {% generation %}, so it is trained in every assistant turn "
+            "(docs/findings/trl-deepseek-r1-distill-training-template-trains-assistant-role-token.md)"))),
     ],
 )
 def test_sft_data_path_properties_header_bugs(maskers, name):
@@ -217,16 +221,7 @@ def test_sft_data_path_properties_header_bugs(maskers, name):
     assert report.passed, str(report)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="datasets/trl bug: building the conversational dataset unifies the Arrow schema of tool-call "
-    "arguments across turns, so a call with arguments {} is rendered as {\"a\": null} (tokens ' {\"', 'a', "
-    "'\":', ' null' instead of ' {}'): the trained tool call is not the one in the conversation",
-)
-def test_sft_data_path_keeps_tool_call_arguments(maskers):
-    tokenizer, masker = maskers("qwen2.5-instruct")
-    tools = [{"type": "function", "function": {"name": "get_weather", "description": "w",
-              "parameters": {"type": "object", "properties": {"a": {"type": "string"}}}}}]
+def _calls_with_different_argument_keys() -> list[dict]:
     messages = [{"role": "user", "content": "x"}]
     for n, arguments in enumerate([{}, {"a": ""}]):
         call_id = f"call_{n}"
@@ -235,7 +230,29 @@ def test_sft_data_path_keeps_tool_call_arguments(maskers):
                 {"id": call_id, "type": "function", "function": {"name": "get_weather", "arguments": arguments}}]},
             {"role": "tool", "tool_call_id": call_id, "name": "get_weather", "content": "r"},
         ]
-    messages.append({"role": "assistant", "content": "done"})
+    return messages + [{"role": "assistant", "content": "done"}]
+
+
+def test_a_dataset_built_without_the_json_type_rewrites_tool_call_arguments():
+    """The convention behind index line trl-sft-dataset-without-json-type-rewrites-tool-call-arguments: without the
+    Json() type trl's dataset docs ask for, Arrow gives the call with arguments {} the other call's key, as null
+    (rendered ' {"', 'a', '":', ' null' instead of ' {}'); with it (on_mixed_types="use_json"), {} stays {}."""
+    from datasets import Dataset
+
+    messages = _calls_with_different_argument_keys()
+    plain = Dataset.from_list([{"messages": messages}])[0]["messages"][1]["tool_calls"][0]["function"]["arguments"]
+    as_documented = Dataset.from_list([{"messages": messages}], on_mixed_types="use_json")[0]["messages"][1]
+    assert plain == {"a": None}
+    assert as_documented["tool_calls"][0]["function"]["arguments"] == {}
+
+
+def test_sft_data_path_keeps_tool_call_arguments(maskers):
+    """Built as trl documents for tool calls (the Json() type), the trained call is the conversation's: arguments {}
+    stay {} next to a call with arguments {"a": ""}."""
+    tokenizer, masker = maskers("qwen2.5-instruct")
+    tools = [{"type": "function", "function": {"name": "get_weather", "description": "w",
+              "parameters": {"type": "object", "properties": {"a": {"type": "string"}}}}}]
+    messages = _calls_with_different_argument_keys()
     _, failures = judge(masker, _judged_tokenizer(tokenizer, masker), messages, tools, policy=TRL_CONVENTION)
     assert not [f for f in failures if f.property == "input_ids_match_rendering"], failures[0]
 

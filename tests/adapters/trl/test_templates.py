@@ -52,11 +52,13 @@ def test_deepseek_r1_distill_generation_prompt_after_a_tool_result_writes_tool_o
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "trl bug: deepseek_r1_distill_training.jinja renders '<｜tool▁outputs▁end｜>' inside {% generation %} at the start "
+    "trl 1.16.0 bug: deepseek_r1_distill_training.jinja renders '<｜tool▁outputs▁end｜>' inside {% generation %} "
+    "at the start "
     "of the assistant turn after a tool result, though the generation prompt writes it; with the "
     "deepseek-r1-distill-qwen-1.5b tokenizer (which has no special token for it) the trained prompt tokens are "
     "'><' (1784) '｜' (130957) 'tool' (14172) '▁' (10417, 223) 'outputs' (41006) '▁' (10417, 223) 'end' (408) "
-    "'｜' (130957) '>' (29) before the answer 'It' (2132)"))
+    "'｜' (130957) '>' (29) before the answer 'It' (2132); "
+    "docs/findings/trl-deepseek-r1-distill-training-template-trains-assistant-role-token.md"))
 def test_deepseek_r1_distill_training_template_trains_only_the_answer_after_a_tool_result(deepseek_training):
     _, trained = _answer_after_tool(deepseek_training)
     assert trained == "It is 93.<｜end▁of▁sentence｜>"

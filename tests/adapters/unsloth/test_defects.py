@@ -1,6 +1,7 @@
 """unsloth's response-only masking (``unsloth_zoo.dataset_utils.train_on_responses_only(..., return_function=True)``,
 markers detected from the template) on fixed conversations, in its own environment (nightly tier). Each confirmed
-defect is a strict xfail naming its tokens; docs/findings/unsloth-*.md has the upstream reports."""
+defect is a strict xfail naming its tokens and its report (docs/findings/unsloth-*.md; index:
+harness/adapters/unsloth/findings.toml)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,13 @@ NEWLINE_FIRST = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assis
                  "tools": None}
 QUOTED_MARKER = {"messages": [{"role": "user", "content": "What does <|im_start|>assistant\n mean?"},
                               {"role": "assistant", "content": "A header."}], "tools": None}
+QUOTED_END_OF_TURN = {"messages": [{"role": "user", "content": "How do I end a turn?"},
+                                   {"role": "assistant", "content": "Write <|im_end|> at the end. Done."}],
+                      "tools": None}
 
-CONVERSATIONS = [PLAIN, TOOL_CALL, NEWLINE_FIRST, QUOTED_MARKER]
+CONVERSATIONS = [PLAIN, TOOL_CALL, NEWLINE_FIRST, QUOTED_MARKER, QUOTED_END_OF_TURN]
+NEWLINE_REPORT = "docs/findings/unsloth-answer-starting-with-newline-untrained.md"
+CONTROL_TOKENS_REPORT = "docs/findings/unsloth-control-tokens-in-content-move-the-trained-span.md"
 _OUTPUTS: dict[tuple, list[dict]] = {}
 
 
@@ -58,19 +64,36 @@ def test_an_answer_starting_with_a_newline_is_trained_on_llama(load_tokenizer_or
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "unsloth_zoo 2026.10.9 train_on_responses_only matches the response marker '<|im_start|>assistant\\n' as ids "
-    "[151644, 77091, 198]; on Qwen2.5 an answer starting with '\\n' merges the marker's '\\n' into '\\n\\n' 271, the "
-    "marker is not found and the whole turn ('Hello' 9707, '.' 13, <|im_end|> 151645) is left untrained, silently"))
+    "unsloth_zoo 2026.10.9 train_on_responses_only (defaults: force_match=True) matches the response marker "
+    "'<|im_start|>assistant\\n' as ids [151644, 77091, 198]; on Qwen2.5 an answer starting with '\\n' merges the "
+    "marker's '\\n' into '\\n\\n' 271, the marker is not found and the whole turn ('Hello' 9707, '.' 13, "
+    f"<|im_end|> 151645) is left untrained, silently ({NEWLINE_REPORT})"))
 def test_an_answer_starting_with_a_newline_is_trained_on_qwen(load_tokenizer_or_skip):
     assert _failures("qwen2.5-instruct", NEWLINE_FIRST, load_tokenizer_or_skip) == []
+
+
+def test_force_match_false_trains_an_answer_starting_with_a_newline(load_tokenizer_or_skip):
+    """The documented option the newline report names: with force_match=False the marker's '\\n' is optional and the
+    turn is trained from the merged '\\n\\n' 271 on."""
+    assert _failures("qwen2.5-instruct", NEWLINE_FIRST, load_tokenizer_or_skip, force_match=False) == []
+    output = _OUTPUTS[("qwen2.5-instruct", (("force_match", False),))][CONVERSATIONS.index(NEWLINE_FIRST)]
+    assert [i for i, label in zip(output["input_ids"], output["labels"]) if label != -100] == [271, 9707, 13, 151645]
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "unsloth_zoo 2026.10.9 train_on_responses_only finds the response marker inside a user message that quotes it "
     "('<|im_start|>assistant\\n' as text is tokenized to the same special ids): the user's ' mean' 3076, '?' 30 and "
-    "their <|im_end|> 151645 are trained"))
+    f"their <|im_end|> 151645 are trained ({CONTROL_TOKENS_REPORT})"))
 def test_a_user_message_quoting_the_response_marker_is_not_trained(load_tokenizer_or_skip):
     assert _failures("qwen2.5-instruct", QUOTED_MARKER, load_tokenizer_or_skip) == []
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "unsloth_zoo 2026.10.9 train_on_responses_only closes a span at the first EOS id, also one the answer's content "
+    "spells: after the quoted <|im_end|> 151645, ' at' 518 ' the' 279 ' end' 835 '.' 13 ' Done' 27357 '.' 13 and the "
+    f"answer's own <|im_end|> 151645 are left untrained ({CONTROL_TOKENS_REPORT})"))
+def test_an_answer_quoting_the_end_of_turn_token_is_trained_to_its_end(load_tokenizer_or_skip):
+    assert _failures("qwen2.5-instruct", QUOTED_END_OF_TURN, load_tokenizer_or_skip) == []
 
 
 def test_the_failures_are_the_ones_the_xfails_name(load_tokenizer_or_skip):
@@ -79,5 +102,12 @@ def test_the_failures_are_the_ones_the_xfails_name(load_tokenizer_or_skip):
         "assistant_turns_fully_trained[answer turn, entire]", "some_token_trained", "stop_token_trained[stop token]"]
     assert _failures("qwen2.5-instruct", QUOTED_MARKER, load_tokenizer_or_skip) == [
         "no_label_outside_assistant_output[another turn's stop]", "no_label_outside_assistant_output[user]"]
-    output = _OUTPUTS[("qwen2.5-instruct", ())][CONVERSATIONS.index(NEWLINE_FIRST)]
+    assert _failures("qwen2.5-instruct", QUOTED_END_OF_TURN, load_tokenizer_or_skip) == [
+        "assistant_turns_fully_trained[answer turn, part]", "stop_token_trained[stop token]"]
+    outputs = _OUTPUTS[("qwen2.5-instruct", ())]
+    output = outputs[CONVERSATIONS.index(NEWLINE_FIRST)]
     assert 271 in output["input_ids"] and set(output["labels"]) == {-100}
+    output = outputs[CONVERSATIONS.index(QUOTED_MARKER)]
+    assert [i for i, label in zip(output["input_ids"], output["labels"]) if label != -100][:3] == [3076, 30, 151645]
+    output = outputs[CONVERSATIONS.index(QUOTED_END_OF_TURN)]
+    assert [i for i, label in zip(output["input_ids"], output["labels"]) if label != -100] == [7985, 220, 151645]

@@ -32,3 +32,25 @@ def test_an_unknown_option_is_refused_before_unsloth_zoo_is_imported():
     with pytest.raises(ValueError, match=r"unknown options \['train_on_eos'\]"):
         masker(object(), train_on_eos=True)
     assert "unsloth_zoo" not in sys.modules
+
+
+def test_the_configurations_start_with_the_defaults_and_pass_only_options_the_masker_accepts():
+    from harness.adapters.unsloth import CONFIGURATIONS, OPTIONS
+
+    assert CONFIGURATIONS[0].name == "defaults" and dict(CONFIGURATIONS[0].options) == {}
+    by_name = {c.name: c for c in CONFIGURATIONS}
+    assert dict(by_name["force_match=False"].options) == {"force_match": False}
+    for configuration in CONFIGURATIONS:
+        assert set(configuration.options) <= set(OPTIONS), configuration.name
+        assert "unsloth" in configuration.documented or "notebooks" in configuration.documented
+
+
+def test_the_notebook_markers_apply_only_to_the_families_the_notebooks_give_them_for():
+    from harness.adapters.unsloth import CONFIGURATIONS
+    from harness.assets.tokenizers import KNOWN_HUB_IDS
+
+    markers = [c for c in CONFIGURATIONS if c.name.startswith("notebook markers")]
+    assert markers and all(c.templates and set(c.templates) <= set(KNOWN_HUB_IDS) for c in markers)
+    chatml = next(c for c in markers if c.name == "notebook markers: chatml")
+    assert chatml.options == {"instruction_part": "<|im_start|>user\n", "response_part": "<|im_start|>assistant\n"}
+    assert chatml.applies_to("qwen2.5-instruct") and not chatml.applies_to("llama-3.1-instruct")

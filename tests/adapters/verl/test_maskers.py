@@ -28,3 +28,21 @@ def test_a_tokenizer_without_a_chat_template_is_not_applicable():
 
     assert "no chat template" in not_applicable(types.SimpleNamespace(chat_template=None))
     assert not_applicable(types.SimpleNamespace(chat_template="{{ messages }}")) is None
+
+
+def test_the_configurations_start_with_the_defaults_and_document_ignore_input_ids_mismatch():
+    from harness.adapters.verl import CONFIGURATIONS
+
+    assert CONFIGURATIONS[0].name == "defaults" and dict(CONFIGURATIONS[0].options) == {}
+    by_name = {c.name: c for c in CONFIGURATIONS}
+    assert dict(by_name["ignore_input_ids_mismatch=True"].options) == {"ignore_input_ids_mismatch": True}
+    assert all("sft_trainer_engine.yaml" in c.documented for c in CONFIGURATIONS)
+
+
+def test_with_the_mismatch_ignored_the_policy_accepts_another_segmentation_of_the_same_text():
+    from harness.adapters.verl import POLICY, policy_for
+
+    assert policy_for(False) == POLICY and POLICY.segmentation is True
+    relaxed = policy_for(True)
+    assert relaxed.segmentation is None and relaxed.turns == POLICY.turns
+    assert relaxed.train_glue_after_stop == POLICY.train_glue_after_stop
