@@ -20,7 +20,7 @@ skipped.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,22 +98,12 @@ def read_records(path: str | Path, *, split: str | None = None) -> list[Any]:
 
 
 def _datasets_folder(path: Path, split: str | None) -> list[Any]:
+    from harness.adapters.trl.dataset_files import DatasetFolderError, rows_of_saved_dataset
+
     try:
-        from datasets import Dataset, DatasetDict, load_from_disk
-    except ImportError:
-        raise DatasetError(f"{path}: reading a datasets folder needs the datasets package") from None
-    try:
-        data = load_from_disk(str(path))
-    except (FileNotFoundError, ValueError) as error:
-        raise DatasetError(f"{path}: not a folder written by datasets' save_to_disk: {error}") from None
-    if isinstance(data, DatasetDict):
-        if split is None:
-            raise DatasetError(f"{path}: holds splits {sorted(data)}; choose one with --split")
-        if split not in data:
-            raise DatasetError(f"{path}: no split {split!r} (it has {sorted(data)})")
-        data = data[split]
-    assert isinstance(data, Dataset)
-    return data.to_list()
+        return rows_of_saved_dataset(path, split)
+    except DatasetFolderError as error:
+        raise DatasetError(str(error)) from None
 
 
 def read_dataset(path: str | Path, *, split: str | None = None, limit: int | None = None) -> list[DatasetRow]:
@@ -154,8 +144,8 @@ def _openai(record: Mapping) -> list[dict]:
     if not isinstance(messages, list) or not all(isinstance(m, Mapping) for m in messages):
         raise RowConversionError("'messages' must be a list of objects")
     out = []
-    for position, message in enumerate(messages):
-        message = {key: value for key, value in message.items()}
+    for message in messages:
+        message = dict(message)
         if message.get("role") == "function":  # the legacy OpenAI role for tool results
             message["role"] = "tool"
         if isinstance(message.get("tool_calls"), list) and not message["tool_calls"]:
@@ -224,8 +214,7 @@ def _sharegpt(record: Mapping, index: int) -> tuple[list[dict], list[dict] | Non
                 pending.append({"id": f"call_{index}_{calls_made}", "type": "function",
                                 "function": {"name": call["name"], "arguments": call.get("arguments", {})}})
                 calls_made += 1
-            messages.append({"role": "assistant", "content": "", "tool_calls": pending})
-            pending = list(pending)
+            messages.append({"role": "assistant", "content": "", "tool_calls": list(pending)})
         elif role == "tool":
             results = _observation_values(value, len(pending))
             for result in results:
@@ -256,6 +245,3 @@ def rows_from(conversations: Sequence[Mapping]) -> list[DatasetRow]:
     return [convert_row(record, index) for index, record in enumerate(conversations)]
 
 
-def rows_of(records: Sequence[Any]) -> Iterator[DatasetRow]:
-    for index, record in enumerate(records):
-        yield convert_row(record, index)

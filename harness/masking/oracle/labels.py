@@ -7,6 +7,8 @@ must not, ``None`` either (a ``Policy`` convention set to ``None``). A token is 
 
 from __future__ import annotations
 
+import bisect
+
 from harness.masking.oracle.types import Expect, Hazard, TurnSpan
 from harness.masking.policy import Policy
 
@@ -17,12 +19,24 @@ def _trained_turns(turns: list[TurnSpan], policy: Policy) -> list[TurnSpan]:
 
 
 def _stop_token_indices(offsets, turns) -> dict[int, list[int]]:
-    """Per turn (by message index), the indices of the tokens spelling its stop token."""
-    return {
-        turn.message_index: [t for t, (a, b) in enumerate(offsets) if a < turn.end and b > turn.stop_start]
-        for turn in turns
-        if turn.stop_start < turn.end and not turn.stop_optional
-    }
+    """Per turn (by message index), the indices of the tokens spelling its stop token (``a < end and b >
+    stop_start``). With the token starts in order, only the tokens between the first whose running maximum end
+    passes ``stop_start`` and the last starting before ``end`` can qualify (found by bisection, not a scan per turn)."""
+    starts = [a for a, _ in offsets]
+    ordered = all(x <= y for x, y in zip(starts, starts[1:]))
+    reach, furthest = [], -1
+    for _, b in offsets:
+        furthest = max(furthest, b)
+        reach.append(furthest)
+    found = {}
+    for turn in turns:
+        if not (turn.stop_start < turn.end and not turn.stop_optional):
+            continue
+        candidates = (range(bisect.bisect_right(reach, turn.stop_start), bisect.bisect_left(starts, turn.end))
+                      if ordered else range(len(offsets)))
+        found[turn.message_index] = [t for t in candidates
+                                     if offsets[t][0] < turn.end and offsets[t][1] > turn.stop_start]
+    return found
 
 
 def _header_whitespace_requirement(policy: Policy) -> bool | None:
@@ -63,11 +77,18 @@ def _char_requirements(text, turns, policy: Policy, ending) -> list[bool | None]
 
 def _expected_from(text, offsets, must, turns, hazards) -> list[Expect]:
     """Each token's expected label from the characters it spells; appends ``straddle`` hazards to ``hazards``."""
-    stops = [(t.stop_start, t.end) for t in turns if t.stop_start < t.end and not t.stop_optional]
+    stops = sorted((t.stop_start, t.end) for t in turns if t.stop_start < t.end and not t.stop_optional)
+    stop_starts = [start for start, _ in stops]
+    disjoint = all(end <= start for (_, end), (start, _) in zip(stops, stops[1:]))
     expected = []
     for t, (a, b) in enumerate(offsets):
         values = set(must[a:b]) if b > a else {must[a] if a < len(must) else False}
-        if any(a < stop_end and b > stop_start for stop_start, stop_end in stops):
+        if disjoint:  # the last stop starting before b is the only one that can reach past a
+            k = bisect.bisect_left(stop_starts, b) - 1
+            touches_stop = k >= 0 and a < stops[k][1]
+        else:
+            touches_stop = any(a < stop_end and b > stop_start for stop_start, stop_end in stops)
+        if touches_stop:
             # The stop token is trained even when its token also swallows the glue after it
             # (Phi-3's <|end|> strips the newline that follows).
             values.discard(False)
