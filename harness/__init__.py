@@ -19,6 +19,8 @@ Public API (imported lazily, so ``import harness`` and the pytest plugin stay li
 - ``Masker`` (Protocol), ``Turns``, ``HazardKind``, ``FailureProperty`` (Literals) — types, see ``harness.types``
 - ``golden_table`` / ``GoldenTokenTable`` — token tables for syrupy golden files (fixture ``golden_tokens``)
 - ``MaskAuditCallback`` — a ``transformers.TrainerCallback`` auditing the first batches of a real run
+- ``audit_rows`` / ``read_dataset`` / ``DatasetAudit`` — every row of a dataset through a masker, judged
+  (``python -m harness audit``; fixture ``dataset_audit``)
 - ``write_report`` — the self-contained HTML token view (``python -m harness report``)
 - ``verify_tokenizer`` — a tokenizer against its config/model, template, eos/pad/bos and training data
 """
@@ -59,6 +61,9 @@ _EXPORTS = {
     "golden_table": "harness.testing.golden",
     "GoldenTokenTable": "harness.testing.golden",
     "MaskAuditCallback": "harness.audit.training_run",
+    "audit_rows": "harness.audit.dataset",
+    "DatasetAudit": "harness.audit.dataset",
+    "read_dataset": "harness.audit.dataset_rows",
     "write_report": "harness.html_report",
     "verify_tokenizer": "harness.tokenizer_check",
     "TokenizerReport": "harness.tokenizer_check",

@@ -16,6 +16,7 @@ _LAZY = {
     "MaskAuditCallback": "harness.audit.training_run",
     "MaskAuditError": "harness.audit.training_run",
     "audit_dataset": "harness.audit.dataset",
+    "audit_rows": "harness.audit.dataset",
     "DatasetAudit": "harness.audit.dataset",
     "read_dataset": "harness.audit.dataset_rows",
 }
