@@ -13,7 +13,8 @@ Turns = Literal["all", "last"]
 
 #: ``Hazard.kind``: facts about the template or data, never masker failures.
 HazardKind = Literal[
-    "history_rewrite", "context_differs", "straddle", "control_string", "no_stop_token", "resegmented", "padded"
+    "history_rewrite", "context_differs", "straddle", "control_string", "no_stop_token", "resegmented", "padded",
+    "untrained_tail",
 ]
 
 #: ``Failure.property``: the name of the property that failed.

@@ -8,6 +8,9 @@
   pipelines cut turns at it;
 - ``cut_at_max_length``: the rendering is longer than ``max_length`` and the last assistant turn's last trained
   token (its stop) lies beyond it: a trainer that truncates never trains that turn's end;
+- notes, not failures (a correct pipeline trains such a row right): ``ends_with_<role>``, the row's last message is
+  not an assistant turn (trainers that train or require the last turn drop such rows or train nothing of them:
+  their drop shows as the pipeline's ``masker_raised``).
 - ``arguments_written_as_string``: a tool call's ``arguments`` are a JSON *string* and the template writes that
   string as a JSON string literal (``"{\\"user_id\\": ...}"``, double-encoded: Qwen2.5's and Llama 3.1's
   ``tojson``), so the model learns to emit an escaped string where the tool parser expects an object.
@@ -109,3 +112,9 @@ def string_arguments_issues(rendering: str, messages: Sequence[dict]) -> list[Ro
     if not found:
         return []
     return [RowIssue("arguments_written_as_string", "; ".join(found))]
+
+
+def ending_note(messages: Sequence[dict]) -> str | None:
+    """``ends_with_<role>`` when the last message is not an assistant turn (a note: the row is not wrong)."""
+    role = messages[-1].get("role") if messages else None
+    return None if role == "assistant" or role is None else f"ends_with_{role}"

@@ -130,7 +130,8 @@ def audit_row(row: DatasetRow, context: AuditContext) -> RowVerdict:
     failures = []
     if context.masker is not None:
         oracle, failures = judge(context.masker, tokenizer, messages, tools, policy=context.policy, oracle=oracle)
-    verdict.hazards = sorted({hazard.kind for hazard in oracle.hazards})
+    ending = data_checks.ending_note(messages)
+    verdict.hazards = sorted({hazard.kind for hazard in oracle.hazards} | ({ending} if ending else set()))
     for failure in failures:
         head = failure.explanation.split("\nconversation")[0].strip().splitlines()
         verdict.add(failure.key, head[0][:300] if head else failure.key, len(failure.tokens))
@@ -180,6 +181,14 @@ class DatasetAudit:
                 summary.tokens += int(info.get("tokens") or 0)
         return sorted(found.values(), key=lambda s: (-len(s.rows), s.key))
 
+    def notes(self) -> dict[str, int]:
+        """``{note: rows}``: facts about rows that are not failures (the oracle's hazards, ``ends_with_<role>``)."""
+        found: dict[str, int] = {}
+        for verdict in self.verdicts:
+            for note in verdict.hazards:
+                found[note] = found.get(note, 0) + 1
+        return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
+
     def unjudged(self) -> dict[str, list[str]]:
         """``{reason: row ids}`` of the rows that could not be judged (reason: its kind and first words)."""
         found: dict[str, list[str]] = {}
@@ -196,7 +205,8 @@ class DatasetAudit:
                              "tokens": c.tokens, "first_rows": c.rows[:10], "example": c.example}
                             for c in self.classes()],
                 "unjudged": [{"reason": r, "rows": len(ids), "first_rows": ids[:10]}
-                             for r, ids in self.unjudged().items()]}
+                             for r, ids in self.unjudged().items()],
+                "notes": self.notes()}
 
 
 def audit_dataset(rows: Sequence[DatasetRow], settings: AuditSettings, *, jobs: int = 1, ray: str | None = None,

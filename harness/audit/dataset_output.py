@@ -68,6 +68,10 @@ def format_table(audit: DatasetAudit, *, markdown: bool = False, first: int = 5)
             lines.append(f"{summary.key:<62} {len(summary.rows):>6} {share:>7} {summary.tokens or '':>8}  rows {ids}")
     if not audit.classes():
         lines.append("(every judged row is trained right)" if not markdown else "| (none) | 0 | 0% | | | |")
+    notes = audit.notes()
+    if notes:
+        text = ", ".join(f"{note} {count}" for note, count in notes.items())
+        lines.append(f"| notes (not failures) | {text} | | | | |" if markdown else f"notes (rows; not failures): {text}")
     for reason, ids in audit.unjudged().items():
         shown = ", ".join(ids[:first]) + (" ..." if len(ids) > first else "")
         lines.append((f"| not judged: {reason} | {len(ids)} | | | {shown} | |" if markdown else

@@ -111,12 +111,25 @@ def judge_output(
         finding = _ids_finding(tokenizer, oracle, output.input_ids, alignment)
         if alignment.match is Match.RESEGMENTED and policy.segmentation is None:
             oracle.hazards.append(Hazard("resegmented", None, finding.summary.split("\n")[0]))
+        elif alignment.match is Match.TRUNCATED and _untrained_tail(oracle, alignment):
+            kept = alignment.offsets[-1][1] if alignment.offsets else 0
+            oracle.hazards.append(Hazard("untrained_tail", None, f"input_ids leave out the rendering's last "
+                                         f"{len(oracle.text) - kept} character(s) {oracle.text[kept:][:40]!r}, "
+                                         f"which no policy trains"))
         else:
             found.append(finding)
     if alignment.match is Match.DIFFERENT:
         return oracle, found, None
     view = oracle if alignment.match is Match.SAME else oracle.realigned(output.input_ids, alignment.offsets)
     return view, found + violations(view, output), output.trained
+
+
+def _untrained_tail(oracle: Oracle, alignment: Alignment) -> bool:
+    """Whether what truncated ids leave out is only text that must not be trained (the newline a template writes
+    after the last stop token): nothing the model generates is lost, so it is a fact, not a failure."""
+    kept = alignment.offsets[-1][1] if alignment.offsets else 0
+    tail = oracle.requirements[kept:]
+    return bool(oracle.requirements) and bool(tail) and all(value is False for value in tail)
 
 
 def _without_padding(tokenizer, oracle: Oracle, output: MaskerOutput) -> MaskerOutput:

@@ -77,3 +77,23 @@ def test_collator_padding_is_set_aside_and_the_labels_judged(load_tokenizer_or_s
     # A trained pad is not padding: the ids then spell other text than the rendering.
     _, failures = judge(lambda m, t: padded(m, t, trained_pad=True), tokenizer, messages)
     assert [f.key for f in failures] == ["input_ids_match_rendering[text differs]"]
+
+
+def test_ids_that_leave_out_only_the_untrained_tail_are_a_hazard_not_a_failure(load_tokenizer_or_skip):
+    """OpenRLHF's SFT ids end at the last <|im_end|>, without the '\\n' Qwen's template writes after it: nothing the
+    model generates is lost. Cutting the stop token itself is still a truncation."""
+    tokenizer = load_tokenizer_or_skip("qwen2.5-instruct")
+    correct = reference.correct_masker(tokenizer, "<|im_end|>")
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
+
+    def cut(k):
+        def masker(messages, tools):
+            out = correct(messages, tools)
+            return {key: value[:-k] for key, value in out.items()}
+        return masker
+
+    assert tokenizer.decode(correct(messages, None)["input_ids"][-1:]) == "\n"
+    oracle, failures = judge(cut(1), tokenizer, messages)
+    assert failures == [] and [h.kind for h in oracle.hazards] == ["untrained_tail"]
+    _, failures = judge(cut(2), tokenizer, messages)
+    assert [f.key for f in failures] == ["input_ids_match_rendering[truncated]"]

@@ -1,0 +1,187 @@
+"""``check_training_step`` / ``assert_training_step``: the contract at the loss.
+
+Hypothesis draws optimizer steps (lists of conversations the tokenizer's template accepts, from
+``harness.strategies``); the training step runs on a tiny causal LM built from a config on CPU; the gradient that
+reaches each position's final hidden state is judged against the oracle (``judging``). The first failing step is
+shrunk and reported with a weight table (``report``); further rounds find the classes it hid, as ``check_masker``
+does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from harness.loss.judging import findings, run_step
+from harness.loss.report import StepFailure, StepReport, failure_of, with_replays
+from harness.loss.step import NORMALIZATIONS, Normalization, TrainingStep
+from harness.masking.oracle import OracleError, Policy
+
+__all__ = ["StepFailure", "StepReport", "assert_training_step", "check_training_step"]
+
+
+class _StepFailed(Exception):
+    failures: list[StepFailure]
+
+    def __init__(self, failures: list[StepFailure]):
+        super().__init__(failures[0].key)
+        self.failures = failures
+
+
+_CLASSES: dict[str, type[_StepFailed]] = {}
+
+
+def _failure_class(key: str) -> type[_StepFailed]:
+    if key not in _CLASSES:
+        name = "StepFailed_" + "".join(ch if ch.isalnum() else "_" for ch in key)
+        _CLASSES[key] = type(name, (_StepFailed,), {"__module__": __name__})
+    return _CLASSES[key]
+
+
+def _collect(error: BaseException) -> list[_StepFailed]:
+    if isinstance(error, _StepFailed):
+        return [error]
+    return [found for inner in getattr(error, "exceptions", ()) or () for found in _collect(inner)]
+
+
+# Which class a step with several raises (so that shrinking keeps one class): the most basic first.
+_RANK = ["rows_match_rendering", "mask_ignored", "padding_trained", "trained_across_rows", "mask_shifted",
+         "gradient_on_untrained", "no_gradient_on_trained", "target_shifted", "target_wrong", "token_weight"]
+
+
+def check_training_step(
+    step: TrainingStep,
+    tokenizer,
+    *,
+    max_examples: int | None = None,
+    seed: int = 0,
+    policy: Policy | None = None,
+    normalization: Normalization | None = None,
+    conversations_per_step: tuple[int, int] = (3, 4),
+    max_turns: int = 2,
+    template_kwargs: Mapping[str, Any] | None = None,
+    model=None,
+    hidden_size: int = 32,
+    layers: int = 1,
+    conversations=None,
+    replay_dir: str | Path | None = None,
+    max_rounds: int = 6,
+    ignore: Iterable[str] = (),
+) -> StepReport:
+    """Check the training step ``step(model, conversations) -> loss`` (``harness.loss.step`` documents it exactly)
+    on optimizer steps of ``conversations_per_step`` conversations drawn for ``tokenizer``'s chat template.
+
+    Judged per step, against the oracle (``build_oracle`` under ``policy``, default the step's ``policy`` attribute,
+    else ``Policy()``): the predictions with gradient are exactly those of the tokens the model generated, per row;
+    each points at the token it predicts; each trained token's weight is the documented ``normalization``'s
+    (``"token"``: 1/N over the optimizer step, default the step's ``normalization`` attribute, else ``"token"``;
+    ``"sequence"``: 1/(R·n_r)), within a relative 2e-3 (float32). Padding and tokens outside every conversation get
+    no gradient. Each failure class (``harness.loss.judging``) is reported with its shrunk step and a weight table.
+
+    ``model`` defaults to ``tiny_causal_lm(tokenizer, hidden_size=hidden_size, layers=layers, seed=seed)`` (a Qwen2
+    on CPU). ``max_examples`` defaults to the active Hypothesis profile's. ``conversations`` overrides the strategy
+    of one conversation. ``ignore``: failure keys set aside from the start.
+    """
+    from hypothesis import settings
+
+    if not callable(step):
+        raise TypeError(f"step must be callable(model, conversations) -> loss, got {type(step).__name__}")
+    if max_examples is None:
+        max_examples = settings.default.max_examples
+    if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
+        raise ValueError(f"max_examples must be a positive int, got {max_examples!r}")
+    if policy is None:
+        policy = getattr(step, "policy", None) or Policy()
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy must be a harness.Policy, got {type(policy).__name__}")
+    if normalization is None:
+        normalization = getattr(step, "normalization", None) or "token"
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
+    low, high = conversations_per_step
+    if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high):
+        raise ValueError(f"conversations_per_step must be (min, max) with 1 <= min <= max, got {conversations_per_step!r}")
+    if getattr(tokenizer, "chat_template", None) is None:
+        raise ValueError("the tokenizer has no chat_template: set the template the step renders with")
+    if isinstance(ignore, str):
+        raise TypeError(f"ignore must be an iterable of failure keys, got the string {ignore!r}")
+    if model is None:
+        from harness.adapters.transformers import tiny_causal_lm
+
+        model = tiny_causal_lm(tokenizer, hidden_size=hidden_size, layers=layers, heads=4, seed=seed)
+    if conversations is None:
+        from harness.strategies import conversations_for
+
+        conversations = conversations_for(tokenizer, max_turns=max_turns, template_kwargs=template_kwargs)
+    from hypothesis import strategies as st
+
+    steps = st.lists(conversations, min_size=low, max_size=high)
+    report = StepReport(tokenizer=str(getattr(tokenizer, "name_or_path", type(tokenizer).__name__)), policy=policy,
+                        normalization=normalization)
+    found: dict[str, StepFailure] = {}
+    seen: set[str] = set()
+    for _ in range(max_rounds):
+        new = _round(step, model, tokenizer, steps, policy, normalization, template_kwargs, max_examples, seed,
+                     report, seen, ignored=set(found) | set(ignore))
+        if not new:
+            break
+        for failure in new:
+            found.setdefault(failure.key, failure)
+    rank = {name: k for k, name in enumerate(_RANK)}
+    report.failures = with_replays(sorted(found.values(), key=lambda f: (rank.get(f.property, len(rank)), f.kind)),
+                                   report, replay_dir)
+    return report
+
+
+def _round(step, model, tokenizer, steps, policy, normalization, template_kwargs, max_examples, seed,
+           report: StepReport, seen: set[str], *, ignored: set[str]) -> list[StepFailure]:
+    from hypothesis import HealthCheck, Phase, given, reject, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import Unsatisfiable
+
+    rank = {name: k for k, name in enumerate(_RANK)}
+
+    @settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
+              report_multiple_bugs=False, print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink),
+              suppress_health_check=list(HealthCheck))
+    @hypothesis_seed(seed)
+    @given(steps)
+    def run(batch):
+        try:
+            view = run_step(step, model, tokenizer, batch, policy=policy, normalization=normalization,
+                            template_kwargs=template_kwargs)
+        except OracleError as error:
+            report.skipped.append(str(error))
+            reject()
+        fingerprint = repr(batch)
+        if fingerprint not in seen:
+            seen.add(fingerprint)
+            report.steps += 1
+            report.conversations += len(batch)
+            report.trained_tokens += sum(1 for q in view.predictions if q.relative is not None)
+        convs = [{"messages": [dict(m) for m in c["messages"]], "tools": c.get("tools")} for c in batch]
+        failures = [failure_of(f, view, convs) for f in findings(view, tokenizer) if f.key not in ignored]
+        if failures:
+            chosen = min(failures, key=lambda f: (rank.get(f.property, len(rank)), f.kind))
+            raise _failure_class(chosen.key)(failures)
+
+    try:
+        run()
+    except Unsatisfiable:
+        reasons = "; ".join(sorted(set(report.skipped))[:3])
+        raise OracleError(f"check_training_step could not judge any step for {report.tokenizer}: {reasons}") from None
+    except Exception as error:
+        caught = _collect(error)
+        if not caught:
+            raise
+        return [failure for e in caught for failure in e.failures]
+    return []
+
+
+def assert_training_step(step: TrainingStep, tokenizer, **options: Any) -> StepReport:
+    """``check_training_step``, raising AssertionError(str(report)) when a property fails."""
+    report = check_training_step(step, tokenizer, **options)
+    if not report.passed:
+        raise AssertionError(str(report))
+    return report
