@@ -4,6 +4,8 @@ Public API (imported lazily, so ``import harness`` and the pytest plugin stay li
 
 - ``check_masker(masker, tokenizer, *, max_examples=100, seed=0, policy=Policy(), ...) -> Report``
 - ``assert_masker(...)`` — the same, raising ``AssertionError(str(report))`` on failure
+- ``check_training_step(step, tokenizer, ...) -> StepReport`` / ``assert_training_step`` — the contract at the loss:
+  which predictions a training step's gradient reaches, towards which token, with what weight (``harness.loss``)
 - ``Policy`` — documented conventions (only the last turn, glue after the stop token, ...)
 - ``build_oracle`` / ``Oracle`` — the ground truth for one conversation
 - ``judge`` — one conversation through a masker, every property judged
@@ -31,6 +33,10 @@ import importlib
 
 _EXPORTS = {
     "check_masker": "harness.masking.check",
+    "check_training_step": "harness.loss.check",
+    "assert_training_step": "harness.loss.check",
+    "StepReport": "harness.loss.report",
+    "StepFailure": "harness.loss.report",
     "assert_masker": "harness.masking.check",
     "judge": "harness.masking.judging",
     "token_table": "harness.masking.report",

@@ -246,6 +246,30 @@ def masking_check(request: pytest.FixtureRequest, load_tokenizer_or_skip, harnes
 
 
 @pytest.fixture
+def training_step_check(request: pytest.FixtureRequest, load_tokenizer_or_skip, harness_report_dir):
+    """One-line check at the loss: ``training_step_check(my_step, "qwen3", normalization="token", ...)``.
+
+    ``my_step(model, conversations) -> loss`` (``harness.loss.step``). Loads the tokenizer (a name, a folder, or a
+    tokenizer object), or skips naming the setting; runs ``harness.check_training_step`` with the given options,
+    writing replay files under ``--harness-report-dir``/loss/<test>; fails the test with the report (each failure
+    class with its weight table), returns the ``StepReport`` when it passes.
+    """
+    from harness.loss.check import check_training_step
+
+    def check(step, tokenizer, **options):
+        __tracebackhide__ = True
+        if isinstance(tokenizer, str):
+            tokenizer = load_tokenizer_or_skip(tokenizer)
+        options.setdefault("replay_dir", harness_report_dir / "loss" / request.node.name)
+        report = check_training_step(step, tokenizer, **options)
+        if not report.passed:
+            pytest.fail(str(report), pytrace=False)
+        return report
+
+    return check
+
+
+@pytest.fixture
 def dataset_audit(request: pytest.FixtureRequest, load_tokenizer_or_skip, harness_report_dir):
     """Audit your own data on every pull request: ``dataset_audit("data/train.jsonl", my_masker, "qwen3",
     sample=200, max_length=4096)``.

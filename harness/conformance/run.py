@@ -50,10 +50,11 @@ class ConformanceRun:
     cpus: int = field(default_factory=lambda: os.cpu_count() or 0)
     finished: str = ""  # UTC, to the minute ("" while the run goes on)
     planned: int = 0  # trainers asked for (``trainers`` holds those done)
+    jobs: int = 0  # trainers run at a time (0: not recorded)
 
     def to_json(self) -> dict:
         return {"examples": self.examples, "seed": self.seed, "wall_seconds": self.wall_seconds, "cpus": self.cpus,
-                "finished": self.finished, "planned": self.planned,
+                "finished": self.finished, "planned": self.planned, "jobs": self.jobs,
                 "trainers": [vars(t) | {"installed": list(t.installed)} for t in self.trainers],
                 "results": [r.to_json() for r in self.results]}
 
@@ -194,7 +195,7 @@ def run_conformance(trainers: Sequence[Trainer], templates: Sequence[str], *, ex
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive number of trainers run at a time, got {jobs!r}")
     started = time.perf_counter()
-    run = ConformanceRun(examples=examples, seed=seed, planned=len(trainers))
+    run = ConformanceRun(examples=examples, seed=seed, planned=len(trainers), jobs=jobs)
     done: dict[int, tuple[TrainerRun, list[CellResult]]] = {}
     lock = threading.Lock()
 
@@ -231,7 +232,7 @@ def _collect(run: ConformanceRun, done: dict, started: float) -> None:
 def load_run(path: Path) -> ConformanceRun:
     """A ``conformance.json`` read back (its cells' verdicts as they were written)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    fields = {key: data[key] for key in ("examples", "seed", "wall_seconds", "cpus", "finished", "planned")
+    fields = {key: data[key] for key in ("examples", "seed", "wall_seconds", "cpus", "finished", "planned", "jobs")
               if key in data}
     run = ConformanceRun(**fields)
     run.trainers = [TrainerRun(**(t | {"installed": tuple(t.get("installed", ()))})) for t in data.get("trainers", [])]
@@ -253,7 +254,8 @@ def merge_runs(runs: Sequence[ConformanceRun]) -> ConformanceRun:
         trainers |= {t.label: t for t in run.trainers}
     return ConformanceRun(results=list(cells.values()), trainers=list(trainers.values()), examples=first.examples,
                           seed=first.seed, wall_seconds=round(sum(r.wall_seconds for r in runs), 1), cpus=first.cpus,
-                          finished=max(r.finished for r in runs), planned=len(trainers))
+                          finished=max(r.finished for r in runs), planned=len(trainers),
+                          jobs=max(r.jobs for r in runs))
 
 
 def reclassify(run: ConformanceRun, trainers: Sequence[Trainer], findings: Sequence[Finding]) -> ConformanceRun:
@@ -282,7 +284,8 @@ def run_summary(run: ConformanceRun) -> str:
     when = f", {run.finished}" if run.finished else (
         f", still running: {len(run.trainers)} of {run.planned} trainers done" if run.planned else "")
     return (f"`-n {run.examples}` conversations per search round, seed {run.seed}, {len(run.results)} cells, "
-            f"wall time {wall} on {run.cpus} cores{when}")
+            f"wall time {wall} on {run.cpus} cores" + (f", {run.jobs} trainers at a time" if run.jobs > 1 else "")
+            + when)
 
 
 def write_outputs(run: ConformanceRun, out_dir: Path) -> tuple[Path, Path]:

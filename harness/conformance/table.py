@@ -40,9 +40,9 @@ def _cell_lines(result: CellResult | None, width: int) -> list[str]:
     if result is None:
         return ["-"]
     if result.status == "fail":
-        if result.verdicts:
-            ordinary = [v.label for v in result.labels(ORDINARY)]
-            control = [v.label for v in result.labels(CONTROL_TOKENS)]
+        if result.verdicts:  # the finding beside its kind: a terminal has no links
+            ordinary = [f"{v.label} ({v.slug})" if v.slug else v.label for v in result.labels(ORDINARY)]
+            control = [f"{v.label} ({v.slug})" if v.slug else v.label for v in result.labels(CONTROL_TOKENS)]
         else:
             ordinary, control = list(result.ordinary), list(result.control_only)
         lines = ordinary + ([CONTROL_HEADING] + ["  " + label for label in control] if control else [])

@@ -35,6 +35,16 @@ def final_norm(model):
     return norm
 
 
+def only_final_norm_trainable(model):
+    """Freeze every parameter but the final norm's: d loss / d (final hidden state) is unchanged (it depends on no
+    weight's ``requires_grad``), and backward skips the weight gradients of the LM head and the embedding."""
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    for parameter in final_norm(model).parameters():
+        parameter.requires_grad_(True)
+    return model
+
+
 def capture(model, run: Callable[[], Any]) -> tuple[Any, list[Forward]]:
     """``(loss, forwards)``: calls ``run()`` (which returns the scalar loss), backpropagates it once, and returns
     every forward pass the model made with the gradient that reached its final hidden state."""

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.loss.judging import findings, run_step
+from harness.loss.attribution import only_final_norm_trainable
+from harness.loss.judging import StepTooLong, findings, run_step
+from harness.loss.packing import packing_findings
 from harness.loss.report import StepFailure, StepReport, failure_of, with_replays
 from harness.loss.step import NORMALIZATIONS, Normalization, TrainingStep
 from harness.masking.oracle import OracleError, Policy
@@ -46,7 +48,7 @@ def _collect(error: BaseException) -> list[_StepFailed]:
 
 
 # Which class a step with several raises (so that shrinking keeps one class): the most basic first.
-_RANK = ["rows_match_rendering", "mask_ignored", "padding_trained", "trained_across_rows", "mask_shifted",
+_RANK = ["rows_match_rendering", "position_ids", "cross_row_attention", "mask_ignored", "padding_trained", "trained_across_rows", "mask_shifted",
          "gradient_on_untrained", "no_gradient_on_trained", "target_shifted", "target_wrong", "token_weight"]
 
 
@@ -60,6 +62,8 @@ def check_training_step(
     normalization: Normalization | None = None,
     conversations_per_step: tuple[int, int] = (3, 4),
     max_turns: int = 2,
+    tools: bool = True,
+    hard_text: bool = False,
     template_kwargs: Mapping[str, Any] | None = None,
     model=None,
     hidden_size: int = 32,
@@ -67,6 +71,7 @@ def check_training_step(
     conversations=None,
     replay_dir: str | Path | None = None,
     max_rounds: int = 6,
+    max_step_tokens: int = 2048,
     ignore: Iterable[str] = (),
 ) -> StepReport:
     """Check the training step ``step(model, conversations) -> loss`` (``harness.loss.step`` documents it exactly)
@@ -77,11 +82,15 @@ def check_training_step(
     each points at the token it predicts; each trained token's weight is the documented ``normalization``'s
     (``"token"``: 1/N over the optimizer step, default the step's ``normalization`` attribute, else ``"token"``;
     ``"sequence"``: 1/(R·n_r)), within a relative 2e-3 (float32). Padding and tokens outside every conversation get
-    no gradient. Each failure class (``harness.loss.judging``) is reported with its shrunk step and a weight table.
+    no gradient. A conversation packed into a row with others (padding-free) must have position ids from 0 and the
+    same final hidden states as alone (``harness.loss.packing``). Each failure class (``harness.loss.judging``) is reported with its shrunk step and a weight table.
 
     ``model`` defaults to ``tiny_causal_lm(tokenizer, hidden_size=hidden_size, layers=layers, seed=seed)`` (a Qwen2
-    on CPU). ``max_examples`` defaults to the active Hypothesis profile's. ``conversations`` overrides the strategy
-    of one conversation. ``ignore``: failure keys set aside from the start.
+    on CPU) with only its final norm's weight requiring grad: the gradient still reaches every hidden state, without
+    the cost of the LM head's and the embedding's (150k rows) weight gradients. ``max_examples`` defaults to the active Hypothesis profile's. ``conversations`` overrides the strategy
+    of one conversation (default ``conversations_for(tokenizer, max_turns=, tools=, hard_text=)``: the text
+    strategies' hard cases are the masking contract's business, and long renderings cost memory here). ``ignore``: failure keys set aside from the start. ``max_step_tokens``: steps whose
+    renderings hold more tokens are drawn again (memory: the logits of a 150k vocabulary per position).
     """
     from hypothesis import settings
 
@@ -110,10 +119,12 @@ def check_training_step(
         from harness.adapters.transformers import tiny_causal_lm
 
         model = tiny_causal_lm(tokenizer, hidden_size=hidden_size, layers=layers, heads=4, seed=seed)
+        only_final_norm_trainable(model)
     if conversations is None:
         from harness.strategies import conversations_for
 
-        conversations = conversations_for(tokenizer, max_turns=max_turns, template_kwargs=template_kwargs)
+        conversations = conversations_for(tokenizer, max_turns=max_turns, tools=tools, hard_text=hard_text,
+                                          template_kwargs=template_kwargs)
     from hypothesis import strategies as st
 
     steps = st.lists(conversations, min_size=low, max_size=high)
@@ -123,7 +134,7 @@ def check_training_step(
     seen: set[str] = set()
     for _ in range(max_rounds):
         new = _round(step, model, tokenizer, steps, policy, normalization, template_kwargs, max_examples, seed,
-                     report, seen, ignored=set(found) | set(ignore))
+                     report, seen, ignored=set(found) | set(ignore), max_tokens=max_step_tokens)
         if not new:
             break
         for failure in new:
@@ -135,7 +146,7 @@ def check_training_step(
 
 
 def _round(step, model, tokenizer, steps, policy, normalization, template_kwargs, max_examples, seed,
-           report: StepReport, seen: set[str], *, ignored: set[str]) -> list[StepFailure]:
+           report: StepReport, seen: set[str], *, ignored: set[str], max_tokens: int) -> list[StepFailure]:
     from hypothesis import HealthCheck, Phase, given, reject, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import Unsatisfiable
@@ -150,7 +161,9 @@ def _round(step, model, tokenizer, steps, policy, normalization, template_kwargs
     def run(batch):
         try:
             view = run_step(step, model, tokenizer, batch, policy=policy, normalization=normalization,
-                            template_kwargs=template_kwargs)
+                            template_kwargs=template_kwargs, max_tokens=max_tokens)
+        except StepTooLong:
+            reject()
         except OracleError as error:
             report.skipped.append(str(error))
             reject()
@@ -161,7 +174,10 @@ def _round(step, model, tokenizer, steps, policy, normalization, template_kwargs
             report.conversations += len(batch)
             report.trained_tokens += sum(1 for q in view.predictions if q.relative is not None)
         convs = [{"messages": [dict(m) for m in c["messages"]], "tools": c.get("tools")} for c in batch]
-        failures = [failure_of(f, view, convs) for f in findings(view, tokenizer) if f.key not in ignored]
+        found = findings(view, tokenizer)
+        if not any(f.property == "rows_match_rendering" for f in found):
+            found += packing_findings(step, model, view, convs)
+        failures = [failure_of(f, view, convs) for f in found if f.key not in ignored]
         if failures:
             chosen = min(failures, key=lambda f: (rank.get(f.property, len(rank)), f.kind))
             raise _failure_class(chosen.key)(failures)

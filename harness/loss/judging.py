@@ -71,7 +71,7 @@ class StepView:
     forwards: list[Forward]
     predictions: list[Prediction]
     normalization: Normalization
-    step_tokens: int = 0  # trained tokens in the step (the oracle's ✓, and ~ the step trained)
+    step_tokens: int = 0  # predictions the step trained (with gradient), outside conversations included
     conversation_tokens: list[int] = field(default_factory=list)
     model: Any = None
 
@@ -94,7 +94,8 @@ class Finding:
         return f"{self.property}[{self.kind}]" if self.kind else self.property
 
 
-def _find(row: list[int], ids: list[int], taken: list[tuple[int, int]]) -> int | None:
+def find_rendering(row: list[int], ids: list[int], taken: list[tuple[int, int]]) -> int | None:
+    """The first start of ``ids`` in ``row`` overlapping no ``taken`` span, or None."""
     n = len(ids)
     for s in range(0, len(row) - n + 1):
         if row[s:s + n] == ids and all(s + n <= a or s >= b for a, b in taken):
@@ -110,7 +111,7 @@ def locate(oracles: Sequence[Oracle], forwards: Sequence[Forward]) -> list[Place
     for oracle in oracles:
         place = None
         for c, b, row in rows:
-            s = _find(row, oracle.input_ids, taken.setdefault((c, b), []))
+            s = find_rendering(row, oracle.input_ids, taken.setdefault((c, b), []))
             if s is not None:
                 taken[(c, b)].append((s, s + len(oracle.input_ids)))
                 place = Place(c, b, s)
@@ -119,13 +120,23 @@ def locate(oracles: Sequence[Oracle], forwards: Sequence[Forward]) -> list[Place
     return places
 
 
+class StepTooLong(ValueError):
+    """The step's renderings exceed the token budget (``run_step``'s ``max_tokens``)."""
+
+
 def run_step(step, model, tokenizer, conversations: Sequence[Mapping[str, Any]], *, policy: Policy,
-             normalization: Normalization, template_kwargs=None) -> StepView:
-    """Build the oracles, run ``step`` once on ``model`` and attribute its gradient to every prediction."""
+             normalization: Normalization, template_kwargs=None, max_tokens: int | None = None) -> StepView:
+    """Build the oracles, run ``step`` once on ``model`` and attribute its gradient to every prediction.
+
+    ``max_tokens``: raise ``StepTooLong`` before running the step when the renderings hold more tokens (the logits
+    of a 150k vocabulary cost memory per position)."""
     convs = [{"messages": [dict(m) for m in c["messages"]], "tools": [dict(t) for t in c["tools"]] if c.get("tools")
               else None} for c in conversations]
     oracles = [build_oracle(tokenizer, c["messages"], c["tools"], policy=policy, template_kwargs=template_kwargs)
                for c in convs]
+    total = sum(len(o.input_ids) for o in oracles)
+    if max_tokens is not None and total > max_tokens:
+        raise StepTooLong(f"the step's renderings hold {total} tokens, over max_tokens={max_tokens}")
     _, forwards = capture(model, lambda: step(model, [{"messages": [dict(m) for m in c["messages"]],
                                                        "tools": c["tools"]} for c in convs]))
     places = locate(oracles, forwards)
@@ -159,15 +170,16 @@ def run_step(step, model, tokenizer, conversations: Sequence[Mapping[str, Any]],
                                                      [q.target for q in mine])):
                 q.weight, q.cosine = pg.weight, pg.cosine
     view = StepView(oracles, places, forwards, predictions, normalization, model=model)
-    trained = [sum(1 for q in predictions if q.conversation == k and
-                   (q.expect is Expect.TRAIN or (q.expect is Expect.EITHER and q.has_gradient)))
-               for k in range(len(oracles))]
-    view.conversation_tokens, view.step_tokens = trained, sum(trained)
+    # The documented normalisation over the tokens the step itself trains (those with gradient): whether that set is
+    # the oracle's is the positions' verdict, so a wrong set (padding trained) is not also reported as wrong weights.
+    counts = [sum(1 for q in predictions if q.conversation == k and q.has_gradient) for k in range(len(oracles))]
+    view.conversation_tokens = counts
+    view.step_tokens = sum(1 for q in predictions if q.has_gradient)
     for q in predictions:
-        if q.conversation is not None and q.has_gradient and q.expect is not Expect.SKIP and trained[q.conversation]:
+        if q.conversation is not None and q.has_gradient:
             q.relative = q.weight / expected_weight(normalization, step_tokens=view.step_tokens,
                                                     conversations=len(oracles),
-                                                    conversation_tokens=trained[q.conversation])
+                                                    conversation_tokens=counts[q.conversation])
     return view
 
 
@@ -242,7 +254,7 @@ def _positions(view: StepView, k: int, oracle: Oracle, add) -> None:
         return
     for shift, kind in ((1, "late"), (-1, "early")):
         moved = {j + shift for j in trained}
-        if got and got - (moved | {j + shift for j in either}) == set() and moved - got <= {len(oracle.input_ids)}:
+        if got and got - (moved | {j + shift for j in either}) == set() and moved - got <= {0, len(oracle.input_ids)}:
             add(Finding("mask_shifted", kind, k, tuple(sorted(extra | missing)),
                         f"the trained tokens are the oracle's moved one position {kind}: the mask is shifted "
                         f"against the tokens (labels shifted where the loss shifts too, or a mask built for "
@@ -289,14 +301,15 @@ def _targets(view: StepView, add) -> None:
 
 
 def _weights(view: StepView, add) -> None:
-    trained = [q for q in view.predictions if q.relative is not None]
+    trained = [q for q in view.predictions if q.relative is not None and abs(q.cosine) >= COSINE_MIN]
     if not trained or all(close(q.relative, 1.0) for q in trained):
         return
     R, N = len(view.oracles), view.step_tokens
     calls = len(view.forwards)
     per_call: dict[int, int] = {}
-    for k, place in enumerate(view.places):
-        per_call[place.call] = per_call.get(place.call, 0) + view.conversation_tokens[k]
+    for q in view.predictions:
+        if q.has_gradient:
+            per_call[q.call] = per_call.get(q.call, 0) + 1
     hypotheses = []
     if calls > 1:
         hypotheses.append(("mean per micro-batch", lambda q: 1.0 / (calls * per_call[q.call])))

@@ -78,6 +78,10 @@ def failure_of(finding: Finding, view: StepView, conversations: list[dict]) -> S
         place = view.places[k]
         at = f"micro-batch {place.call}, row {place.row}, from position {place.start}" if place else "not found"
         lines.append(f"conversation {k} ({at}):\n{conversation_text(c['messages'], c['tools'])}")
+    if finding.property == "token_weight":
+        lines.append("weights / the documented weight, per conversation (min–max over its trained tokens): " + "; ".join(
+            f"{k}: {_span([q.relative for q in view.of(k).values() if q.relative is not None])}"
+            for k in range(len(conversations))))
     if finding.conversation is not None and view.places[finding.conversation] is not None:
         lines.append(f"tokens of conversation {finding.conversation} (exp = oracle, got = gradient reached the "
                      f"prediction of the token, weight = its weight / the documented weight; ◀ = offending):\n"
@@ -87,6 +91,13 @@ def failure_of(finding: Finding, view: StepView, conversations: list[dict]) -> S
             lines.append(f"  outside: micro-batch {q.call}, row {q.row}, position {q.position} predicts id "
                          f"{q.target} with weight {q.weight * max(view.step_tokens, 1):.3f} × 1/N")
     return StepFailure(finding.property, finding.kind, conversations, "\n".join(lines), shown=finding.conversation)
+
+
+def _span(values: list[float]) -> str:
+    if not values:
+        return "none trained"
+    low, high = min(values), max(values)
+    return f"{low:.3f}" if abs(high - low) < 5e-4 else f"{low:.3f}–{high:.3f}"
 
 
 @dataclass

@@ -115,7 +115,7 @@ def judge_output(
             kept = alignment.offsets[-1][1] if alignment.offsets else 0
             oracle.hazards.append(Hazard("untrained_tail", None, f"input_ids leave out the rendering's last "
                                          f"{len(oracle.text) - kept} character(s) {oracle.text[kept:][:40]!r}, "
-                                         f"which no policy trains"))
+                                         f"which the policy does not require trained"))
         else:
             found.append(finding)
     if alignment.match is Match.DIFFERENT:
@@ -125,11 +125,12 @@ def judge_output(
 
 
 def _untrained_tail(oracle: Oracle, alignment: Alignment) -> bool:
-    """Whether what truncated ids leave out is only text that must not be trained (the newline a template writes
-    after the last stop token): nothing the model generates is lost, so it is a fact, not a failure."""
+    """Whether what truncated ids leave out holds nothing that must be trained (the newline a template writes after
+    the last stop token, untrained or either by the policy): nothing the model must learn is lost, so it is a fact,
+    not a failure."""
     kept = alignment.offsets[-1][1] if alignment.offsets else 0
     tail = oracle.requirements[kept:]
-    return bool(oracle.requirements) and bool(tail) and all(value is False for value in tail)
+    return bool(oracle.requirements) and bool(tail) and not any(value is True for value in tail)
 
 
 def _without_padding(tokenizer, oracle: Oracle, output: MaskerOutput) -> MaskerOutput:

@@ -86,3 +86,15 @@ def test_a_masker_that_leaks_only_on_control_token_contents_is_marked_so(qwen):
     always = check_split(standin_adapter.masker(qwen, leak="always"), qwen, examples=10)
     assert always.keys and always.control_only == []
     assert check_split(standin_adapter.masker(qwen), qwen, examples=5).passed
+
+
+def test_check_masker_sets_ignored_classes_aside_from_the_start(qwen):
+    from harness.masking.check import check_masker
+    from tests.conformance import standin_adapter
+
+    leaking = standin_adapter.masker(qwen, leak="always")
+    keys = ["no_label_outside_assistant_output[system]", "no_label_outside_assistant_output[user]"]
+    assert not check_masker(leaking, qwen, max_examples=3, replay_dir=None).passed
+    assert check_masker(leaking, qwen, max_examples=3, ignore=keys).passed
+    with pytest.raises(TypeError, match="ignore must be an iterable of failure keys"):
+        check_masker(leaking, qwen, max_examples=3, ignore=keys[0])

@@ -113,3 +113,10 @@ def test_the_unexplained_classes_of_a_cell_are_listed_once_after_the_explained_o
                                    "`stop_token_trained[another turn's stop]`, `some_token_trained`")
     assert cell.cell == ("ordinary: defect, unexplained: stop_token_trained[another turn's stop], "
                          "some_token_trained")
+
+
+def test_the_terminal_names_the_finding_beside_its_kind():
+    lines = format_text([EXPLAINED], width=80).splitlines()[2:]
+    assert [line.split("  ", 1)[-1].strip() for line in lines] == [
+        "defect (x-stop)", "known upstream #12 (x-dup)", "only with control tokens in contents:",
+        "unexplained: no_label_outside_assistant_output[user]"]

@@ -4,7 +4,8 @@
 - ``chat``: rendering chat templates, the ``return_assistant_tokens_mask`` masker;
 - ``clock``: the clock chat templates read (``strftime_now``), held at one instant for a check or a golden file;
 - ``tiny``: tokenizers and models built on the spot (the one BPE builder, the tiny causal LMs), local models;
-- ``trainer``: the running ``Trainer`` as a callback sees it.
+- ``trainer``: the running ``Trainer`` as a callback sees it;
+- ``training_step``: ``Trainer`` with ``DataCollatorWithFlattening`` as a step for ``harness.check_training_step``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from harness.adapters.transformers.tiny import (
     train_bpe_tokenizer,
     word_level_tokenizer,
 )
+from harness.adapters.transformers.training_step import flattening_training_step
 from harness.adapters.transformers.tokenizers import (
     added_tokens,
     convert_ids_to_tokens,
@@ -51,6 +53,7 @@ from harness.adapters.transformers.trainer import (
 
 __all__ = [
     "FIXED_DATE",
+    "flattening_training_step",
     "TINY_CHAT_TEMPLATE",
     "TemplateClock",
     "added_tokens",

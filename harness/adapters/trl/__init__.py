@@ -5,6 +5,7 @@ module imports trl or datasets.
 - ``templates``: the chat templates trl ships and trains with;
 - ``training``: the SFT warm-up and GRPO runs of ``harness.learning`` (``run_sft``, ``run_grpo``);
 - ``grpo``: GRPO's arguments and loss-mask modes (``MASK_MODES``, the broken-mask controls);
+- ``loss``: SFTTrainer's training step for ``harness.check_training_step`` (``sft_training_step``);
 - ``rollouts``: one real GRPO rollout batch with what the model sampled (``grpo_rollout_batch``);
 - ``episodes``: a scripted GRPO episode through trl's tool loop (``scripted_grpo_episode``);
 - ``config``: the quiet environment and TrainingArguments every trainer shares, ``release``;
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from harness.adapters.trl.config import release
 from harness.adapters.trl.episodes import calculator, copy_tokenizer, scripted_grpo_episode
+from harness.adapters.trl.loss import TRL_SFT_POLICY, sft_training_step
 from harness.adapters.trl.grpo import MASK_MODES, break_tool_mask
 from harness.adapters.trl.rollouts import grpo_rollout_batch
 from harness.adapters.trl.sft import sft_collated_batch, sft_loss_fn, sft_prompt_completion_labels, sft_trainer_masker
@@ -25,6 +27,7 @@ from harness.adapters.trl.training import run_grpo, run_sft
 
 __all__ = [
     "MASK_MODES",
+    "TRL_SFT_POLICY",
     "break_tool_mask",
     "calculator",
     "copy_tokenizer",
@@ -38,6 +41,7 @@ __all__ = [
     "sft_loss_fn",
     "sft_prompt_completion_labels",
     "sft_trainer_masker",
+    "sft_training_step",
     "training_chat_template",
     "trl_template_name",
 ]

@@ -59,7 +59,8 @@ def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=Non
     The trainer is built once per masker (``model`` defaults to a tiny random Qwen2 on CPU). trl chooses the
     template: when the tokenizer's own template has no ``{% generation %}`` markers it swaps in its
     ``*_training.jinja`` variant. ``masker.chat_template_used`` is the template that produced the labels and
-    ``masker.training_template_swapped`` tells whether trl replaced the tokenizer's template. A template trl cannot
+    ``masker.training_template_swapped`` tells whether trl replaced the tokenizer's template. ``masker.policy`` is trl's
+    convention (the glue after the stop token is trained). A template trl cannot
     patch raises ``ValueError`` when the masker is built. ``masker.many([(messages, tools), ...])`` prepares several
     conversations as one dataset (one ``datasets.map``: its fingerprint pickles the tokenizer, seconds for a 256k
     vocabulary).
@@ -82,7 +83,7 @@ def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=Non
     trainer = _sft_trainer_for_inspection(tokenizer, model, output_dir)
     collator = trainer.data_collator
 
-    def many(conversations: Sequence[tuple[list[dict], list[dict] | None]]) -> list[dict]:
+    def prepare(conversations: Sequence[tuple[list[dict], list[dict] | None]]):
         """Several conversations as the rows of one dataset (one ``datasets.map``, as a user's mixed dataset
         is prepared: Arrow unifies the rows' message fields, missing ones come back as None). Built as trl's dataset
         docs say for tool calls (``on_mixed_types="use_json"``: the ``Json()`` type where fields differ, so a call's
@@ -92,7 +93,10 @@ def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=Non
         rows = [{"messages": [dict(m) for m in messages], "tools": json.dumps(list(tools)) if tools else None}
                 for messages, tools in conversations]
         with random_dataset_fingerprints():
-            prepared = prepare_sft_dataset(trainer, Dataset.from_list(rows, on_mixed_types="use_json"))
+            return prepare_sft_dataset(trainer, Dataset.from_list(rows, on_mixed_types="use_json"))
+
+    def many(conversations: Sequence[tuple[list[dict], list[dict] | None]]) -> list[dict]:
+        prepared = prepare(conversations)
         out = []
         for i in range(len(prepared)):
             batch = collator([{k: prepared[i][k] for k in ("input_ids", "labels")}])
@@ -103,7 +107,12 @@ def sft_trainer_masker(tokenizer, *, chat_template: str | None = None, model=Non
         return many([(messages, tools)])[0]
 
     swapped = sft_swapped_chat_template(trainer)
+    from harness.masking.policy import Policy
+
+    # trl's training templates close {% generation %} after the "\n" that follows the stop token: its convention.
+    masker.policy = Policy(train_glue_after_stop=True)
     masker.many = many
+    masker.prepare = prepare
     masker.chat_template_used = swapped or tokenizer.chat_template
     masker.chat_template_name = trl_template_name(masker.chat_template_used)
     masker.training_template_swapped = swapped is not None
