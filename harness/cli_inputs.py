@@ -90,16 +90,21 @@ def tokenizer_named(name: str, chat_template: str | None = None):
     return tokenizer
 
 
-def masker_from(spec: str, tokenizer):
-    """``factory(tokenizer)`` for a ``module:factory`` spec."""
+def factory_named(spec: str, flag: str = "--masker") -> Callable[..., Any]:
+    """The function a ``module:factory`` spec names (``CliError`` naming ``flag`` when there is none)."""
     module_name, colon, factory_name = spec.partition(":")
     if not colon or not module_name or not factory_name:
-        raise CliError(f"--masker {spec}: expected module:factory")
+        raise CliError(f"{flag} {spec}: expected module:factory")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
-        raise CliError(f"--masker {spec}: no module named {error.name!r}") from None
+        raise CliError(f"{flag} {spec}: no module named {error.name!r}") from None
     factory = getattr(module, factory_name, None)
     if not callable(factory):
-        raise CliError(f"--masker {spec}: {module_name} has no function {factory_name!r}")
-    return factory(tokenizer)
+        raise CliError(f"{flag} {spec}: {module_name} has no function {factory_name!r}")
+    return factory
+
+
+def masker_from(spec: str, tokenizer):
+    """``factory(tokenizer)`` for a ``module:factory`` spec."""
+    return factory_named(spec)(tokenizer)

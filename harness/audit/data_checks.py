@@ -2,7 +2,7 @@
 
 - ``template_raises[<error>]``: the chat template raises on the row (no trainer can render it);
 - ``tool_call_ids[call without result]`` / ``[result without call]``: a call whose ``id`` no later tool message
-  answers, or a tool message whose ``tool_call_id`` names no earlier call (rows without ids are not judged);
+  answers (a call in the row's last message is not counted: nothing can follow it), or a tool message whose ``tool_call_id`` names no earlier call (rows without ids are not judged);
 - ``control_token_in_content[<role>]``: a content (or tool-call argument) spells one of the tokenizer's control
   tokens (``<|im_end|>``): the rendering then holds a stop or header the model never generated there, and most
   pipelines cut turns at it;
@@ -57,7 +57,8 @@ def tool_call_id_issues(messages: Sequence[dict]) -> list[RowIssue]:
             else:
                 orphans.append(f"message {index} answers tool_call_id {call_id!r}, which no earlier call has")
     issues = []
-    unanswered = [f"message {i} calls id {c!r}" for c, i in calls.items() if c not in answered]
+    last = len(messages) - 1  # a row may end with a call (the model learns to call): no result can follow it
+    unanswered = [f"message {i} calls id {c!r}" for c, i in calls.items() if c not in answered and i != last]
     ids_used = any(m.get("role") == "tool" and m.get("tool_call_id") for m in messages)
     if unanswered and ids_used:
         issues.append(RowIssue("tool_call_ids[call without result]", "; ".join(unanswered)))

@@ -142,6 +142,7 @@ def audit_row(row: DatasetRow, context: AuditContext) -> RowVerdict:
 class ClassSummary:
     key: str
     rows: list[str] = field(default_factory=list)  # row ids, in dataset order
+    indices: list[int] = field(default_factory=list)  # the same rows' positions in the dataset
     tokens: int = 0
     example: str = ""  # the first row's detail
 
@@ -178,6 +179,7 @@ class DatasetAudit:
             for key, info in verdict.classes.items():
                 summary = found.setdefault(key, ClassSummary(key, example=info["detail"]))
                 summary.rows.append(verdict.id)
+                summary.indices.append(verdict.index)
                 summary.tokens += int(info.get("tokens") or 0)
         return sorted(found.values(), key=lambda s: (-len(s.rows), s.key))
 

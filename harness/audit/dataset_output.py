@@ -140,9 +140,9 @@ def _html(audit: DatasetAudit, rows: dict[int, DatasetRow], replays: dict[int, s
                      f"<td>{len(summary.rows)}</td><td>{100 * len(summary.rows) / max(1, audit.rows):.1f}%</td>"
                      f"<td>{summary.tokens or ''}</td><td>{html.escape(meaning(summary.key))}</td></tr>")
     parts.append("</table>")
-    verdicts = {v.id: v for v in audit.verdicts}
+    verdicts = {v.index: v for v in audit.verdicts}
     for summary in summaries:
-        first = verdicts[summary.rows[0]]
+        first = verdicts[summary.indices[0]]
         parts.append(f"<section class='class' id='{_slug(summary.key)}'><h2><code>{html.escape(summary.key)}</code>"
                      f" · {len(summary.rows)} row(s)</h2><p>{html.escape(meaning(summary.key))}</p>"
                      f"<p>rows: {html.escape(', '.join(summary.rows[:20]))}{' ...' if len(summary.rows) > 20 else ''}"

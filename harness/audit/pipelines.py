@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,14 +71,12 @@ def build_masker(spec: PipelineSpec, tokenizer) -> Callable | None:
     """The masker of ``spec`` for ``tokenizer`` (None for ``none``)."""
     if not spec.factory:
         return None
-    module_name, _, function = spec.factory.partition(":")
+    from harness.cli_inputs import CliError, factory_named
+
     try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        raise PipelineError(f"--pipeline {spec.name}: no module named {error.name!r}") from None
-    factory = getattr(module, function, None)
-    if not callable(factory):
-        raise PipelineError(f"--pipeline {spec.name}: {module_name} has no function {function!r}")
+        factory = factory_named(spec.factory, "--pipeline")
+    except CliError as error:
+        raise PipelineError(str(error)) from None
     try:
         return factory(tokenizer, **dict(spec.options))
     except TypeError as error:

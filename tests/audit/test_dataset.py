@@ -97,3 +97,11 @@ def test_the_fixture_fails_with_the_table_and_passes_on_clean_rows(pytester, mon
                                            "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*arguments_written_as_string*1*planted-string-arguments*"])
+
+
+def test_a_row_that_ends_with_a_call_is_not_missing_its_result(load_tokenizer_or_skip):
+    tokenizer = load_tokenizer_or_skip(TEMPLATE)
+    row = clean(7)
+    row["messages"] = row["messages"][:3]  # user asks, the assistant calls: the row ends there
+    audit = audit_rows(rows_from([row]), tokenizer, correct(tokenizer))
+    assert audit.passed, audit.verdicts[0].classes
