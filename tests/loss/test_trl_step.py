@@ -47,9 +47,23 @@ def test_trl_sft_loss_trains_only_generated_tokens(qwen, tiny_model, trl_step):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "datasets 5.2.0 (pyarrow 26.0.1): a dataset built as trl documents for tool calls (Dataset.from_list(rows, "
+    "on_mixed_types='use_json')) turns a tool-call argument -0.0 into 0.0, so the row trl trains writes "
+    "'\"gxitpecb\": 0.0' where the template renders '\"gxitpecb\": -0.0' (the '-' token is lost): "
+    "rows_match_rendering on the search's seed-0 draw. Pinned by test_a_json_typed_dataset_loses_negative_zero"))
 def test_trl_sft_step_passes_the_search(qwen):
     from harness import check_training_step
     from harness.adapters.trl import sft_training_step
 
     report = check_training_step(sft_training_step(qwen), qwen, policy=HEADER_NEWLINE_SET_ASIDE, max_examples=8)
     assert report.passed, str(report)
+
+
+def test_a_json_typed_dataset_loses_negative_zero():
+    """What the search above meets, at the data: datasets' Json type drops the sign of -0.0 (a plain dataset keeps
+    it). When this fails, datasets has changed: the strict xfail above should then pass."""
+    from harness.adapters.trl.dataset_files import json_typed_round_trip
+
+    assert json_typed_round_trip({"r": -0.0, "a": 1}) == {"r": 0.0, "a": 1}
+    assert str(json_typed_round_trip({"r": -0.0, "a": 1})["r"]) == "0.0"

@@ -1,5 +1,6 @@
-"""Rows of a local ``datasets`` folder (``Dataset.save_to_disk``), for the dataset audit: the ``datasets`` library is
-trl's dataset layer, so it is read here, in trl's adapter."""
+"""trl's dataset layer (the ``datasets`` library), read here in trl's adapter: the rows of a local ``datasets``
+folder (``Dataset.save_to_disk``) for the dataset audit, and what a dataset built as trl documents for tool calls
+does to a call's arguments."""
 
 from __future__ import annotations
 
@@ -28,3 +29,15 @@ def rows_of_saved_dataset(path: str | Path, split: str | None = None) -> list[An
     if not isinstance(data, Dataset):
         raise DatasetFolderError(f"{path}: holds a {type(data).__name__}, not a Dataset")
     return data.to_list()
+
+
+def json_typed_round_trip(arguments: dict) -> dict:
+    """``arguments`` of one tool call after a dataset built as trl documents for tool calls
+    (``Dataset.from_list(rows, on_mixed_types="use_json")``): what trl's SFT data path will render."""
+    from datasets import Dataset
+
+    def row(value):
+        return {"messages": [{"role": "assistant", "tool_calls": [{"function": {"arguments": value}}]}]}
+
+    dataset = Dataset.from_list([row(arguments), row({"other": "x"})], on_mixed_types="use_json")
+    return dataset[0]["messages"][0]["tool_calls"][0]["function"]["arguments"]
