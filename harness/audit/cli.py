@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
         if args.max_length is not None and args.max_length < 1:
             raise CliError(f"--max-length {args.max_length}: at least 1")
         if args.pipeline in trainer_names() and not os.environ.get(IN_TRAINER_ENV):
-            _configuration(args.pipeline, args.config) if args.config else None
+            if args.config:  # an unknown configuration is bad input before any environment is built
+                _configuration(args.pipeline, args.config)
             return _in_trainer_environment(args)
         options = _options(args)
         chat_template = read_text(args.chat_template, "--chat-template") if args.chat_template else None
