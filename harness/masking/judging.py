@@ -111,8 +111,7 @@ def judge_output(
         finding = _ids_finding(tokenizer, oracle, output.input_ids, alignment)
         if alignment.match is Match.RESEGMENTED and policy.segmentation is None:
             oracle.hazards.append(Hazard("resegmented", None, finding.summary.split("\n")[0]))
-        elif alignment.match is Match.TRUNCATED and _untrained_tail(oracle, alignment):
-            kept = alignment.offsets[-1][1] if alignment.offsets else 0
+        elif alignment.match is Match.TRUNCATED and (kept := _untrained_tail(oracle, alignment)) is not None:
             oracle.hazards.append(Hazard("untrained_tail", None, f"input_ids leave out the rendering's last "
                                          f"{len(oracle.text) - kept} character(s) {oracle.text[kept:][:40]!r}, "
                                          f"which the policy does not require trained"))
@@ -124,13 +123,13 @@ def judge_output(
     return view, found + violations(view, output), output.trained
 
 
-def _untrained_tail(oracle: Oracle, alignment: Alignment) -> bool:
-    """Whether what truncated ids leave out holds nothing that must be trained (the newline a template writes after
-    the last stop token, untrained or either by the policy): nothing the model must learn is lost, so it is a fact,
-    not a failure."""
+def _untrained_tail(oracle: Oracle, alignment: Alignment) -> int | None:
+    """Where truncated ids end in the rendering (characters kept) when what they leave out holds nothing that must be
+    trained (the newline a template writes after the last stop token, untrained or either by the policy): nothing
+    the model must learn is lost, so it is a fact, not a failure. None otherwise."""
     kept = alignment.offsets[-1][1] if alignment.offsets else 0
     tail = oracle.requirements[kept:]
-    return bool(oracle.requirements) and bool(tail) and not any(value is True for value in tail)
+    return kept if oracle.requirements and tail and not any(value is True for value in tail) else None
 
 
 def _without_padding(tokenizer, oracle: Oracle, output: MaskerOutput) -> MaskerOutput:
