@@ -48,7 +48,17 @@ def only_final_norm_trainable(model):
 def capture(model, run: Callable[[], Any]) -> tuple[Any, list[Forward]]:
     """``(loss, forwards)``: calls ``run()`` (which returns the scalar loss), backpropagates it once, and returns
     every forward pass the model made with the gradient that reached its final hidden state."""
+    loss, forwards, _ = capture_step(model, run)
+    return loss, forwards
+
+
+def capture_step(model, run: Callable[[], Any]) -> tuple[Any, list[Forward], list[float] | None]:
+    """``capture`` for a training step (``harness.loss.step``): ``run()`` returns the loss or a ``StepResult``;
+    returns ``(loss, forwards, scales)``. Forward passes made without gradient (under ``torch.no_grad``: generation,
+    reference or old log-probabilities) are left out: they are not part of the loss."""
     import torch
+
+    from harness.loss.step import StepResult
 
     calls: list[dict] = []
 
@@ -64,12 +74,16 @@ def capture(model, run: Callable[[], Any]) -> tuple[Any, list[Forward]]:
         if output.requires_grad:
             output.retain_grad()
         calls[-1]["hidden"] = output
+        calls[-1]["graded"] = torch.is_grad_enabled()
 
     handles = [model.register_forward_pre_hook(model_pre_hook, with_kwargs=True),
                final_norm(model).register_forward_hook(norm_hook)]
     try:
         model.zero_grad(set_to_none=True)
         loss = run()
+        scales = None
+        if isinstance(loss, StepResult):
+            loss, scales = loss.loss, (None if loss.scales is None else [float(x) for x in loss.scales])
         if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
             raise TypeError(f"the training step must return the scalar loss tensor it would backpropagate, got "
                             f"{type(loss).__name__}{tuple(loss.shape) if isinstance(loss, torch.Tensor) else ''}")
@@ -82,13 +96,15 @@ def capture(model, run: Callable[[], Any]) -> tuple[Any, list[Forward]]:
             handle.remove()
     forwards = []
     for call in calls:
+        if "hidden" in call and not call["graded"]:
+            continue  # under no_grad: not part of the loss
         if call.get("input_ids") is None or "hidden" not in call:
             raise ValueError("a forward pass of the step gave no input_ids (inputs_embeds?): positions cannot be "
                              "matched to tokens")
         hidden = call["hidden"]
         grad = hidden.grad if hidden.grad is not None else torch.zeros_like(hidden)
         forwards.append(Forward(call["input_ids"], hidden.detach(), grad.detach(), call["position_ids"]))
-    return loss.detach(), forwards
+    return loss.detach(), forwards, scales
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from harness.loss.attribution import only_final_norm_trainable
 from harness.loss.judging import StepTooLong, findings, run_step
 from harness.loss.packing import packing_findings
 from harness.loss.report import StepFailure, StepReport, failure_of, with_replays
-from harness.loss.step import NORMALIZATIONS, Normalization, TrainingStep
+from harness.loss.step import Normalization, TrainingStep, validate_normalization
 from harness.masking.oracle import OracleError, Policy
 
 __all__ = ["StepFailure", "StepReport", "assert_training_step", "check_training_step"]
@@ -60,6 +60,7 @@ def check_training_step(
     seed: int = 0,
     policy: Policy | None = None,
     normalization: Normalization | None = None,
+    normalization_length: int | None = None,
     conversations_per_step: tuple[int, int] = (3, 4),
     max_turns: int = 2,
     tools: bool = True,
@@ -80,8 +81,10 @@ def check_training_step(
     Judged per step, against the oracle (``build_oracle`` under ``policy``, default the step's ``policy`` attribute,
     else ``Policy()``): the predictions with gradient are exactly those of the tokens the model generated, per row;
     each points at the token it predicts; each trained token's weight is the documented ``normalization``'s
-    (``"token"``: 1/N over the optimizer step, default the step's ``normalization`` attribute, else ``"token"``;
-    ``"sequence"``: 1/(R·n_r)), within a relative 2e-3 (float32). Padding and tokens outside every conversation get
+    (``harness.loss.step``: ``"token"``, 1/N over the optimizer step, is the default unless the step has a
+    ``normalization`` attribute; ``"fixed_length"`` takes ``normalization_length``, default the step's attribute),
+    times the conversation's scale when the step returns ``StepResult(loss, scales=...)``, within a relative 2e-3
+    (float32). Padding and tokens outside every conversation get
     no gradient. A conversation packed into a row with others (padding-free) must have position ids from 0 and the
     same final hidden states as alone (``harness.loss.packing``). Each failure class (``harness.loss.judging``) is reported with its shrunk step and a weight table.
 
@@ -106,8 +109,9 @@ def check_training_step(
         raise TypeError(f"policy must be a harness.Policy, got {type(policy).__name__}")
     if normalization is None:
         normalization = getattr(step, "normalization", None) or "token"
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
+    if normalization_length is None:
+        normalization_length = getattr(step, "normalization_length", None)
+    validate_normalization(normalization, normalization_length)
     low, high = conversations_per_step
     if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high):
         raise ValueError(f"conversations_per_step must be (min, max) with 1 <= min <= max, got {conversations_per_step!r}")
@@ -134,7 +138,8 @@ def check_training_step(
     seen: set[str] = set()
     for _ in range(max_rounds):
         new = _round(step, model, tokenizer, steps, policy, normalization, template_kwargs, max_examples, seed,
-                     report, seen, ignored=set(found) | set(ignore), max_tokens=max_step_tokens)
+                     report, seen, ignored=set(found) | set(ignore), max_tokens=max_step_tokens,
+                     length=normalization_length)
         if not new:
             break
         for failure in new:
@@ -146,7 +151,8 @@ def check_training_step(
 
 
 def _round(step, model, tokenizer, steps, policy, normalization, template_kwargs, max_examples, seed,
-           report: StepReport, seen: set[str], *, ignored: set[str], max_tokens: int) -> list[StepFailure]:
+           report: StepReport, seen: set[str], *, ignored: set[str], max_tokens: int,
+           length: int | None) -> list[StepFailure]:
     from hypothesis import HealthCheck, Phase, given, reject, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import Unsatisfiable
@@ -161,7 +167,7 @@ def _round(step, model, tokenizer, steps, policy, normalization, template_kwargs
     def run(batch):
         try:
             view = run_step(step, model, tokenizer, batch, policy=policy, normalization=normalization,
-                            template_kwargs=template_kwargs, max_tokens=max_tokens)
+                            template_kwargs=template_kwargs, max_tokens=max_tokens, length=length)
         except StepTooLong:
             reject()
         except OracleError as error:

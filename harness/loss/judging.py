@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.adapters import transformers as hf
-from harness.loss.attribution import Forward, capture
-from harness.loss.step import Normalization, expected_weight
+from harness.loss.attribution import Forward, capture_step
+from harness.loss.step import NORMALIZATION_NAMES, Normalization, expected_weight
 from harness.loss.weights import COSINE_MIN, close, position_gradients
 from harness.masking.oracle import Expect, Oracle, Policy, build_oracle
 from harness.masking.token_kinds import token_kind
@@ -74,6 +74,19 @@ class StepView:
     step_tokens: int = 0  # predictions the step trained (with gradient), outside conversations included
     conversation_tokens: list[int] = field(default_factory=list)
     model: Any = None
+    scales: list[float] | None = None  # each conversation's factor besides the normalisation (StepResult.scales)
+    length: int | None = None  # the constant of normalization="fixed_length"
+    call_tokens: dict[int, int] = field(default_factory=dict)  # trained predictions per forward pass (micro-batch)
+
+    def scale(self, conversation: int) -> float:
+        return 1.0 if self.scales is None else self.scales[conversation]
+
+    def expected(self, q: "Prediction") -> float:
+        """The documented weight of a trained prediction of conversation ``q.conversation``, scale included."""
+        return self.scale(q.conversation) * expected_weight(
+            self.normalization, step_tokens=self.step_tokens, conversations=len(self.oracles),
+            conversation_tokens=self.conversation_tokens[q.conversation], micro_batches=len(self.forwards),
+            micro_batch_tokens=self.call_tokens.get(q.call, 0), length=self.length)
 
     def of(self, conversation: int) -> dict[int, Prediction]:
         """The predictions of a conversation's tokens, by token index."""
@@ -125,7 +138,8 @@ class StepTooLong(ValueError):
 
 
 def run_step(step, model, tokenizer, conversations: Sequence[Mapping[str, Any]], *, policy: Policy,
-             normalization: Normalization, template_kwargs=None, max_tokens: int | None = None) -> StepView:
+             normalization: Normalization, template_kwargs=None, max_tokens: int | None = None,
+             length: int | None = None) -> StepView:
     """Build the oracles, run ``step`` once on ``model`` and attribute its gradient to every prediction.
 
     ``max_tokens``: raise ``StepTooLong`` before running the step when the renderings hold more tokens (the logits
@@ -137,8 +151,10 @@ def run_step(step, model, tokenizer, conversations: Sequence[Mapping[str, Any]],
     total = sum(len(o.input_ids) for o in oracles)
     if max_tokens is not None and total > max_tokens:
         raise StepTooLong(f"the step's renderings hold {total} tokens, over max_tokens={max_tokens}")
-    _, forwards = capture(model, lambda: step(model, [{"messages": [dict(m) for m in c["messages"]],
+    _, forwards, scales = capture_step(model, lambda: step(model, [{"messages": [dict(m) for m in c["messages"]],
                                                        "tools": c["tools"]} for c in convs]))
+    if scales is not None and len(scales) != len(convs):
+        raise ValueError(f"the step returned {len(scales)} scale(s) for {len(convs)} conversation(s)")
     places = locate(oracles, forwards)
     owner: dict[tuple[int, int, int], tuple[int, int]] = {}
     for k, (oracle, place) in enumerate(zip(oracles, places)):
@@ -169,17 +185,19 @@ def run_step(step, model, tokenizer, conversations: Sequence[Mapping[str, Any]],
             for q, pg in zip(mine, position_gradients(model, forward.hidden[rows, cols], forward.grad[rows, cols],
                                                      [q.target for q in mine])):
                 q.weight, q.cosine = pg.weight, pg.cosine
-    view = StepView(oracles, places, forwards, predictions, normalization, model=model)
+    view = StepView(oracles, places, forwards, predictions, normalization, model=model, scales=scales,
+                    length=length)
     # The documented normalisation over the tokens the step itself trains (those with gradient): whether that set is
     # the oracle's is the positions' verdict, so a wrong set (padding trained) is not also reported as wrong weights.
     counts = [sum(1 for q in predictions if q.conversation == k and q.has_gradient) for k in range(len(oracles))]
     view.conversation_tokens = counts
     view.step_tokens = sum(1 for q in predictions if q.has_gradient)
     for q in predictions:
-        if q.conversation is not None and q.has_gradient:
-            q.relative = q.weight / expected_weight(normalization, step_tokens=view.step_tokens,
-                                                    conversations=len(oracles),
-                                                    conversation_tokens=counts[q.conversation])
+        if q.has_gradient:
+            view.call_tokens[q.call] = view.call_tokens.get(q.call, 0) + 1
+    for q in predictions:
+        if q.conversation is not None and q.has_gradient and view.scale(q.conversation) != 0:
+            q.relative = q.weight / view.expected(q)
     return view
 
 
@@ -242,6 +260,8 @@ def _positions(view: StepView, k: int, oracle: Oracle, add) -> None:
     tokens = range(1, len(oracle.input_ids))  # token 0 is predicted by nothing of the conversation
     trained = {j for j in tokens if oracle.expected[j] is Expect.TRAIN}
     either = {j for j in tokens if oracle.expected[j] is Expect.EITHER}
+    if view.scale(k) == 0:  # a zero scale (GRPO: zero advantage) trains nothing of the conversation
+        trained, either = set(), set()
     got = {j for j in tokens if j in preds and preds[j].has_gradient}
     extra, missing = got - trained - either, trained - got
     if not extra and not missing:
@@ -305,30 +325,37 @@ def _weights(view: StepView, add) -> None:
     if not trained or all(close(q.relative, 1.0) for q in trained):
         return
     R, N = len(view.oracles), view.step_tokens
-    calls = len(view.forwards)
-    per_call: dict[int, int] = {}
-    for q in view.predictions:
-        if q.has_gradient:
-            per_call[q.call] = per_call.get(q.call, 0) + 1
+    calls, per_call = len(view.forwards), view.call_tokens
     hypotheses = []
     if calls > 1:
         hypotheses.append(("mean per micro-batch", lambda q: 1.0 / (calls * per_call[q.call])))
     hypotheses.append(("mean per sequence", lambda q: 1.0 / (R * view.conversation_tokens[q.conversation])))
     hypotheses.append(("mean per token", lambda q: 1.0 / N))
-    documented = "mean per token" if view.normalization == "token" else "mean per sequence"
+    hypotheses.append(("sum per sequence", lambda q: 1.0 / R))
+    if view.length:
+        hypotheses.append(("sum over a constant length", lambda q: 1.0 / (R * view.length)))
+    documented = NORMALIZATION_NAMES[view.normalization]
     kind = None
     for name, weight in hypotheses:
-        if name != documented and all(close(q.weight, weight(q)) for q in trained):
+        if name != documented and all(close(q.weight, view.scale(q.conversation) * weight(q)) for q in trained):
             kind = name
             break
+    if kind is None and view.scales is not None and \
+            all(close(q.weight, view.expected(q) / view.scale(q.conversation)) for q in trained):
+        kind = "scale not applied"
     if kind is None:
         ratios = [q.relative for q in trained]
         kind = "constant factor" if all(close(r, ratios[0]) for r in ratios) else "unequal"
     flagged = [q for q in trained if not close(q.relative, 1.0)]
     k = flagged[0].conversation
+    norm = {"token": f"1/{N} each over this step's {N} trained tokens",
+            "sequence": "1/(conversations × the conversation's trained tokens)",
+            "sequence_sum": f"1/{R} each, the step's {R} conversations",
+            "micro_batch_token": "1/(micro-batches × the micro-batch's trained tokens)",
+            "fixed_length": f"1/({R} × {view.length})"}[view.normalization]
+    scaled = ", times each conversation's scale" if view.scales is not None else ""
     add(Finding("token_weight", kind, k, tuple(q.token for q in flagged if q.conversation == k),
-                f"{len(flagged)} of {len(trained)} trained tokens do not get the documented weight "
-                f"({documented}: 1/{N} each over this step's {N} trained tokens" if view.normalization == "token" else
-                f"{len(flagged)} of {len(trained)} trained tokens do not get the documented weight ({documented}"
-                + f"); the weights fit: {kind} (micro-batches: {calls}, trained tokens per conversation: "
-                f"{view.conversation_tokens})"))
+                f"{len(flagged)} of {len(trained)} trained tokens do not get the documented weight ({documented}: "
+                f"{norm}{scaled}); the weights fit: {kind} (micro-batches: {calls}, trained tokens per conversation: "
+                f"{view.conversation_tokens}"
+                + (f", scales: {[round(x, 4) for x in view.scales]}" if view.scales is not None else "") + ")"))
