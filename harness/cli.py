@@ -157,6 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     from harness.conformance.findings_cli import add_arguments as add_findings_arguments
 
     add_findings_arguments(findings)
+    loss_table = commands.add_parser(
+        "loss-table", help="each trainer's training step under the check at the loss: trainer x configuration x property",
+        description="Run check_training_step on every adapter's LOSS_CONFIGURATIONS (trl and transformers here, the "
+        "RL and packing trainers in their cached environments) and print one row per configuration with a column per "
+        "property (positions, target, weight, packing); write it as JSON and markdown.")
+    from harness.loss.table_cli import add_arguments as add_loss_table_arguments
+
+    add_loss_table_arguments(loss_table)
     survey = commands.add_parser("survey", help="one table of chat-template behaviours and the oracle's refusal rate")
     from harness.survey.command import add_arguments as add_survey_arguments
 
@@ -178,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         from harness.conformance.findings_cli import run as run_findings
 
         return run_findings(args)
+    if args.command == "loss-table":
+        from harness.loss.table_cli import run as run_loss_table
+
+        return run_loss_table(args)
     if args.command == "survey":
         from harness.survey.command import run as run_survey
 

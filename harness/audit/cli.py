@@ -152,7 +152,7 @@ def _audit(args, options, chat_template) -> int:
 
 def _in_trainer_environment(args) -> int:
     """Run this command again inside the trainer's cached environment (its data path imports the trainer)."""
-    from harness.conformance.run import _environment, _runner_env
+    from harness.conformance.run import runner_env, trainer_environment
     from harness.conformance.trainers import load_trainer
     from harness.guard.running import EnvironmentBuildError
 
@@ -161,11 +161,11 @@ def _in_trainer_environment(args) -> int:
         print(f"error: --pipeline {args.pipeline}: {trainer}", file=sys.stderr)
         return 2
     try:
-        environment = _environment(trainer, None, lambda line: print(line, file=sys.stderr))
+        environment = trainer_environment(trainer, None, lambda line: print(line, file=sys.stderr))
     except EnvironmentBuildError as error:
         print(f"error: {trainer.label}'s environment cannot be built: {error}", file=sys.stderr)
         return 2
-    env = {**_runner_env(environment), IN_TRAINER_ENV: "1"}
+    env = {**runner_env(environment), IN_TRAINER_ENV: "1"}
     print(f"audit: running in {trainer.label}'s environment ({environment.python})", file=sys.stderr)
     return subprocess.run([str(environment.python), "-m", "harness", "audit", *_argv(args)], env=env).returncode
 

@@ -59,7 +59,7 @@ class ConformanceRun:
                 "results": [r.to_json() for r in self.results]}
 
 
-def _environment(trainer: Trainer, cache_dir: Path | None, log):
+def trainer_environment(trainer: Trainer, cache_dir: Path | None, log):
     from harness.guard.environments import DEFAULT_CACHE_DIR, ensure_environment
 
     spec = trainer.environment
@@ -113,7 +113,7 @@ def run_trainer(trainer: Trainer, templates: Sequence[str], *, examples: int, se
         return record, ordered(cells, "")
     started = time.perf_counter()
     try:
-        environment = _environment(trainer, cache_dir, log)
+        environment = trainer_environment(trainer, cache_dir, log)
     except EnvironmentBuildError as error:
         record.build_seconds = round(time.perf_counter() - started, 1)
         return record, ordered(cells, "environment: " + str(error).splitlines()[0])
@@ -125,7 +125,7 @@ def run_trainer(trainer: Trainer, templates: Sequence[str], *, examples: int, se
                "-n", str(examples), "--seed", str(seed), "--replay-dir", str(out_dir / "replays" / trainer.label)]
     command += [arg for template in run_templates for arg in ("--template", template)]
     command += [arg for c in to_run for arg in ("--configuration", c.name)]
-    env = _runner_env(environment)
+    env = runner_env(environment)
 
     def announce(line: str) -> None:
         try:
@@ -157,13 +157,13 @@ def masker_outputs(trainer: Trainer, template: str, conversations: Sequence[dict
 
     from harness.conformance.runner import OUTPUT_PREFIX
 
-    environment = _environment(trainer, cache_dir, log)
+    environment = trainer_environment(trainer, cache_dir, log)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "conversations.json"
         path.write_text(json.dumps(list(conversations)), encoding="utf-8")
         command = [str(environment.python), "-m", "harness.conformance.runner", "--adapter", trainer.module,
                    "--template", template, "--conversations", str(path), "--options", json.dumps(options or {})]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=_runner_env(environment))
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=runner_env(environment))
     outputs = [json.loads(line[len(OUTPUT_PREFIX):]) for line in result.stdout.splitlines()
                if line.startswith(OUTPUT_PREFIX)]
     if result.returncode or len(outputs) != len(conversations):
@@ -172,7 +172,7 @@ def masker_outputs(trainer: Trainer, template: str, conversations: Sequence[dict
     return outputs
 
 
-def _runner_env(environment) -> dict:
+def runner_env(environment) -> dict:
     pythonpath = os.pathsep.join(filter(None, [_HARNESS_ROOT, os.environ.get("PYTHONPATH")]))
     return environment.subprocess_env({**os.environ, "PYTHONPATH": pythonpath, "TOKENIZERS_PARALLELISM": "false"})
 

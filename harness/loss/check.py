@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.loss.attribution import only_final_norm_trainable
 from harness.loss.judging import StepTooLong, findings, run_step
-from harness.loss.packing import packing_findings
+from harness.loss.packing import packed_conversations, packing_findings
 from harness.loss.report import StepFailure, StepReport, failure_of, with_replays
 from harness.loss.step import Normalization, TrainingStep, validate_normalization
 from harness.masking.oracle import OracleError, Policy
@@ -179,6 +179,8 @@ def _round(step, model, tokenizer, steps, policy, normalization, template_kwargs
             report.steps += 1
             report.conversations += len(batch)
             report.trained_tokens += sum(1 for q in view.predictions if q.relative is not None)
+            report.packed_steps += bool(packed_conversations(view))
+            report.micro_batched_steps += len(view.forwards) > 1
         convs = [{"messages": [dict(m) for m in c["messages"]], "tools": c.get("tools")} for c in batch]
         found = findings(view, tokenizer)
         if not any(f.property == "rows_match_rendering" for f in found):

@@ -21,7 +21,7 @@ from tests.conformance import standin_adapter
 
 @pytest.fixture
 def in_running_environment(monkeypatch):
-    monkeypatch.setattr(conformance_run, "_environment",
+    monkeypatch.setattr(conformance_run, "trainer_environment",
                         lambda trainer, cache_dir, log: Environment(trainer.label, Path(sys.executable), (), {}))
 
 
@@ -39,7 +39,7 @@ def test_an_environment_that_cannot_be_built_leaves_error_cells(monkeypatch, tmp
     def refuse(trainer, cache_dir, log):
         raise EnvironmentBuildError("command failed (1): uv pip install ghost==1.0\nno such package")
 
-    monkeypatch.setattr(conformance_run, "_environment", refuse)
+    monkeypatch.setattr(conformance_run, "trainer_environment", refuse)
     trainer = Trainer("tests.conformance.reference_adapter", TrainerEnvironment("ghost", "1.0", ("ghost==1.0",)))
     _, cells = conformance_run.run_trainer(trainer, ["qwen3"], examples=2, seed=0, out_dir=tmp_path, log=lambda l: None)
     assert [(c.status, c.reason) for c in cells] == [

@@ -13,14 +13,14 @@ from harness.conformance.trainers import load_trainer
 
 @functools.lru_cache(maxsize=None)
 def _environment_problem(name: str) -> str | None:
-    from harness.conformance.run import _environment
+    from harness.conformance.run import trainer_environment
     from harness.guard.running import EnvironmentBuildError
 
     trainer = load_trainer(name)
     if isinstance(trainer, str):
         return trainer
     try:
-        _environment(trainer, None, lambda line: None)
+        trainer_environment(trainer, None, lambda line: None)
     except EnvironmentBuildError as error:
         return str(error).splitlines()[0]
     return None

@@ -32,6 +32,7 @@ from harness.adapters.transformers.tiny import (
     word_level_tokenizer,
 )
 from harness.adapters.transformers.training_step import flattening_training_step
+from harness.loss.configurations import LossConfiguration
 from harness.adapters.transformers.tokenizers import (
     added_tokens,
     convert_ids_to_tokens,
@@ -51,7 +52,17 @@ from harness.adapters.transformers.trainer import (
     trainer_logger,
 )
 
+# The loss table's rows (harness.loss.table_cli): Trainer with DataCollatorWithFlattening, its labels the harness's.
+LOSS_CONFIGURATIONS = (
+    LossConfiguration(
+        "Trainer + DataCollatorWithFlattening", "harness.adapters.transformers.training_step:flattening_reference_step",
+        "token", "transformers 5.25 data/data_collator.py DataCollatorWithFlattening (position_ids restart per "
+        "sequence, padding-free); trainer.py compute_loss with num_items_in_batch: a mean over the step's tokens",
+        check={"conversations_per_step": [2, 3]}),
+)
+
 __all__ = [
+    "LOSS_CONFIGURATIONS",
     "FIXED_DATE",
     "flattening_training_step",
     "TINY_CHAT_TEMPLATE",

@@ -47,3 +47,11 @@ def flattening_training_step(masker, *, use_cache: bool | None = None, reset_pos
 
     step.normalization = "token"
     return step
+
+
+def flattening_reference_step(tokenizer):
+    """``flattening_training_step`` over the harness's independent correct labels (``harness.testing.reference``,
+    the template's eos as the stop): the loss table's row for transformers' padding-free Trainer."""
+    from harness.testing.reference import correct_masker
+
+    return flattening_training_step(correct_masker(tokenizer, tokenizer.eos_token))

@@ -1,0 +1,96 @@
+"""The trainer x configuration x property table of the check at the loss: one ``LossCell`` per adapter's
+``LossConfiguration`` (``harness.loss.configurations``), one column per property.
+
+Properties (what each column judges; every failure key of ``harness.loss.judging`` / ``packing`` belongs to one):
+
+- ``positions``: the predictions with gradient are exactly those of the tokens the model generated (the oracle's
+  labels shifted by one), padding and neighbours untouched;
+- ``target``: each trained prediction's gradient points at the token it predicts (no double shift, no missing one);
+- ``weight``: each trained token's weight is the documented normalisation's, over the whole optimizer step (so
+  accumulation over micro-batches equals one step over their concatenation);
+- ``packing``: conversations sharing a row restart their positions and compute as alone.
+
+A column reads ``pass`` (with ``n/a`` for ``packing`` where no judged step shared a row), ``FAIL: <class>``, or
+``known: <slug>`` where the row's ``known`` findings list that class.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+PREFIX = "HARNESS-LOSS "
+PROPERTIES = ("positions", "target", "weight", "packing")
+_PROPERTY_OF = {
+    "rows_match_rendering": "positions", "mask_ignored": "positions", "mask_shifted": "positions",
+    "gradient_on_untrained": "positions", "no_gradient_on_trained": "positions", "padding_trained": "positions",
+    "trained_across_rows": "positions", "target_shifted": "target", "target_wrong": "target",
+    "token_weight": "weight", "position_ids": "packing", "cross_row_attention": "packing",
+}
+
+
+def property_of(key: str) -> str:
+    """The column a failure key (``mask_shifted[late]``) belongs to."""
+    name = key.split("[", 1)[0]
+    if name not in _PROPERTY_OF:
+        raise ValueError(f"failure key {key!r} belongs to no property of the loss table ({sorted(_PROPERTY_OF)})")
+    return _PROPERTY_OF[name]
+
+
+@dataclass(frozen=True)
+class LossCell:
+    trainer: str  # "trl==1.16.0", "verl==0.9.1"
+    configuration: str
+    normalization: str
+    status: str  # pass | fail | n/a (cannot run here) | error (the step raised) | missing (no tokenizer)
+    failures: tuple[str, ...] = ()
+    known: tuple[str, ...] = ()  # the row's findings slugs (LossConfiguration.known)
+    reason: str = ""
+    steps: int = 0
+    packed_steps: int = 0
+    micro_batched_steps: int = 0
+    seconds: float = 0.0
+    template: str = ""
+    details: str = field(default="", compare=False)
+
+    def to_line(self) -> str:
+        return PREFIX + json.dumps(asdict(self))
+
+    def column(self, prop: str) -> str:
+        if self.status in ("n/a", "error", "missing"):
+            return self.status
+        mine = [key for key in self.failures if property_of(key) == prop]
+        if mine:
+            label = "known" if self.known else "FAIL"
+            return "; ".join(f"{label}: {key}" for key in mine)
+        if prop == "packing" and not self.packed_steps:
+            return "n/a"
+        return "pass"
+
+
+def parse_lines(text: str) -> list[LossCell]:
+    cells = []
+    for line in text.splitlines():
+        if line.startswith(PREFIX):
+            data = json.loads(line[len(PREFIX):])
+            data["failures"], data["known"] = tuple(data["failures"]), tuple(data["known"])
+            cells.append(LossCell(**data))
+    return cells
+
+
+def markdown(cells: list[LossCell], *, link_root: str = "") -> str:
+    """The table: trainer | configuration | normalisation | one column per property | steps judged."""
+    lines = ["| trainer | configuration | normalisation | " + " | ".join(PROPERTIES) + " | steps (packed, split) |",
+             "|---|---|---|" + "---|" * len(PROPERTIES) + "---|"]
+    for cell in cells:
+        columns = []
+        for prop in PROPERTIES:
+            text = cell.column(prop)
+            if text.startswith("known") and cell.known:
+                text += " (" + ", ".join(f"[{slug}]({link_root}docs/findings/{slug}.md)" for slug in cell.known) + ")"
+            columns.append(text)
+        steps = f"{cell.steps} ({cell.packed_steps}, {cell.micro_batched_steps})" if cell.status in ("pass", "fail") \
+            else (cell.reason[:120] or cell.status)
+        lines.append(f"| {cell.trainer} | {cell.configuration} | {cell.normalization} | " + " | ".join(columns)
+                     + f" | {steps} |")
+    return "\n".join(lines)
