@@ -1,8 +1,8 @@
 """Every use of a private API of trl (and of what trl drives: datasets, accelerate): one place for an upgrade.
 
-Written against trl 1.16.0, datasets 5.2.0 and accelerate as transformers 5.24 drives it. Each function names
-the private API it reaches and the version it was written against; the rest of ``harness.adapters.trl`` goes
-through these functions and trl's public API only.
+Written against trl 1.16.0, datasets 5.2.0 and accelerate as transformers 5.24 (5.25: ``loss_before_backward``)
+drives it. Each function names the private API it reaches and the version it was written against; the rest of
+``harness.adapters.trl`` goes through these functions and trl's public API only.
 """
 
 from __future__ import annotations
@@ -12,13 +12,41 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def prepare_sft_dataset(trainer, dataset):
+def prepare_sft_dataset(trainer, dataset, *, packing: bool = False):
     """``dataset`` tokenized (and labelled) by the SFTTrainer's own dataset preparation, as its ``train_dataset`` is.
 
     trl 1.16: ``SFTTrainer._prepare_dataset(dataset, processing_class, args, packing, formatting_func,
-    dataset_name)``; ``packing=False``, no formatting function, and a dataset name for its log lines.
+    dataset_name)``; ``packing`` as given (the trainer passes ``args.packing`` for its train dataset), no formatting
+    function, and a dataset name for its log lines.
     """
-    return trainer._prepare_dataset(dataset, trainer.processing_class, trainer.args, False, None, "harness")
+    return trainer._prepare_dataset(dataset, trainer.processing_class, trainer.args, packing, None, "harness")
+
+
+def loss_before_backward(trainer, model, inputs: dict, num_items_in_batch):
+    """The loss ``trainer.training_step(model, inputs, num_items_in_batch)`` backpropagates, as a tensor with its
+    graph, without the backward: the step's own ``compute_loss`` and its scaling for gradient accumulation.
+
+    transformers 5.25 (``Trainer.training_step``): ``compute_loss(model, inputs, num_items_in_batch=...)``, divided
+    by ``current_gradient_accumulation_steps`` unless the loss is already scaled (``loss_is_scaled_for_ga``, else
+    ``model_accepts_loss_kwargs`` with ``num_items_in_batch``), then ``self.accelerator.backward(loss)``. That one
+    call (accelerate's public ``Accelerator.backward``) is replaced on this trainer's accelerator, for the call only,
+    by one that keeps the tensor; the caller sets ``trainer.current_gradient_accumulation_steps`` as
+    ``_inner_training_loop`` does (the micro-batches of the optimizer step).
+    """
+    accelerator = trainer.accelerator
+    own = vars(accelerator).get("backward")  # an instance attribute already there (none in accelerate 1.x)
+    kept: list = []
+    accelerator.backward = lambda loss, **kwargs: kept.append(loss)
+    try:
+        trainer.training_step(model, inputs, num_items_in_batch)
+    finally:
+        if own is None:
+            del accelerator.backward  # the class's method again
+        else:
+            accelerator.backward = own
+    if len(kept) != 1:
+        raise RuntimeError(f"Trainer.training_step called accelerator.backward {len(kept)} times, expected once")
+    return kept[0]
 
 
 def sft_swapped_chat_template(trainer) -> str | None:

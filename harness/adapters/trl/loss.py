@@ -1,38 +1,135 @@
-"""trl's SFT training step for the check at the loss (``harness.check_training_step``).
+"""trl's SFT training step for the check at the loss (``harness.check_training_step``), in each documented
+configuration the loss table runs (``SFT_LOSS_CONFIGURATIONS``).
 
-``sft_training_step(tokenizer)`` -> ``step(model, conversations) -> loss``: the conversations go through
-``SFTTrainer(assistant_only_loss=True)``'s own dataset preparation (``_prepare_dataset``, with trl's choice of
-training template) and its ``data_collator`` as one batch (``per_device_train_batch_size`` = the step's
-conversations, no gradient accumulation), and the loss is the trainer's own ``compute_loss`` on ``model``: what
-``Trainer.training_step`` backpropagates for that batch. Documented normalisation: a mean over the batch's trained
-tokens (``"token"``); ``step.policy`` is trl's documented convention ``Policy(train_glue_after_stop=True)``.
+``sft_training_step(tokenizer, **options)`` -> ``step(model, conversations) -> loss``: an ``SFTTrainer`` built once
+per model with ``SFTConfig(**options)``; each optimizer step's conversations go through the trainer's own dataset
+preparation (``_prepare_dataset``: trl's choice of chat template, tokenization, labels, packing) and its
+``data_collator`` (padding, or one flattened row with position ids for padding-free and ``"bfd"`` packing), split
+into ``gradient_accumulation_steps`` micro-batches as the Trainer's dataloader would (``ceil(R / steps)`` examples
+each, in order), counted by ``Trainer.get_batch_samples`` (``num_items_in_batch``: the trained tokens of every
+micro-batch of the optimizer step), and each micro-batch's loss is what ``Trainer.training_step`` backpropagates
+(trl's ``compute_loss`` with ``num_items_in_batch``, then the Trainer's scaling for accumulation). The step returns
+their sum: the gradient of one optimizer step.
+
+Each conversation is one dataset row, as its format says (``dataset_format``):
+
+- ``"conversational"``: ``{"messages", "tools"}`` (trl's language-modelling conversational format);
+- ``"prompt_completion"``: ``{"prompt": messages[:-1], "completion": [messages[-1]], "tools"}``: the conversation's
+  last message (the final assistant answer) is the completion, everything before it the prompt. trl trains the
+  completion only (``completion_only_loss=None``, the default, is True for this format), so the step's policy
+  trains the last assistant turn only (``Policy(turns="last")``): earlier assistant turns are prompt.
+
+The documented normalisation is a mean over the optimizer step's trained tokens (``"token"``): trl's
+``compute_loss`` divides the summed token losses by ``num_items_in_batch``
+(``trl/trainer/sft_trainer.py:1606-1608`` at 1.16.0), which the Trainer counts over all accumulated micro-batches.
 """
 
 from __future__ import annotations
 
-from harness.adapters.trl.sft import sft_trainer_masker
+import math
+
+from harness.loss.configurations import LossConfiguration
 from harness.masking.oracle import Policy
 
 TRL_SFT_POLICY = Policy(train_glue_after_stop=True)
+# Completion-only loss on a prompt-completion row: the completion (the last assistant message, its stop token and
+# the "\n" the template writes after it) is trained, every earlier turn is prompt.
+TRL_COMPLETION_POLICY = Policy(turns="last", train_glue_after_stop=True)
+
+DATASET_FORMATS = ("conversational", "prompt_completion")
 
 
-def sft_training_step(tokenizer, *, chat_template: str | None = None):
-    """The SFTTrainer step (see the module). The trainer is built on the first call's model, again if the model
-    changes."""
+def _rows(conversations, dataset_format: str) -> list[dict]:
+    import json
+
+    rows = []
+    for k, c in enumerate(conversations):
+        messages = [dict(m) for m in c["messages"]]
+        tools = json.dumps(list(c["tools"])) if c.get("tools") else None
+        if dataset_format == "conversational":
+            rows.append({"messages": messages, "tools": tools})
+            continue
+        if not messages or messages[-1].get("role") != "assistant":
+            raise ValueError(f"conversation {k}: a prompt-completion row needs the conversation to end with an "
+                             f"assistant message (the completion), it ends with "
+                             f"{messages[-1].get('role') if messages else 'nothing'!r}")
+        rows.append({"prompt": messages[:-1], "completion": messages[-1:], "tools": tools})
+    return rows
+
+
+def _trainer(tokenizer, model, *, chat_template: str | None, dataset_format: str, sft_options: dict):
+    """An SFTTrainer with ``SFTConfig(**sft_options)`` over a one-row placeholder dataset of ``dataset_format``,
+    never trained (its dataset preparation and collator are what the step uses)."""
+    import copy
+    import tempfile
+
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    from harness.adapters.trl._private import random_dataset_fingerprints
+    from harness.adapters.trl.config import common_args, quiet
+
+    quiet()
+    tokenizer = copy.deepcopy(tokenizer) if tokenizer.pad_token is None else copy.copy(tokenizer)
+    if chat_template is not None:
+        tokenizer.chat_template = chat_template
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    placeholder = _rows([{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+                          "tools": None}], dataset_format)
+    args = SFTConfig(shuffle_dataset=False, dataset_num_proc=None, per_device_train_batch_size=2,
+                     **sft_options, **common_args(tempfile.mkdtemp(prefix="harness-sft-step-"), seed=0))
+    try:
+        with random_dataset_fingerprints():
+            return SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(placeholder),
+                              processing_class=tokenizer)
+    except ValueError as error:
+        raise ValueError(f"trl's SFTTrainer refused SFTConfig({sft_options}) with the chat template of "
+                         f"{tokenizer.name_or_path!r}: {error}") from error
+
+
+def sft_training_step(tokenizer, *, chat_template: str | None = None, dataset_format: str = "conversational",
+                      assistant_only_loss: bool = True, completion_only_loss: bool | None = None,
+                      packing: bool = False, packing_strategy: str = "bfd", padding_free: bool = False,
+                      max_length: int | None = None, gradient_accumulation_steps: int = 1):
+    """The SFTTrainer step (see the module) under ``SFTConfig(assistant_only_loss=, completion_only_loss=, packing=,
+    packing_strategy=, padding_free=, max_length=, gradient_accumulation_steps=)`` (trl's names and defaults, except
+    ``assistant_only_loss=True`` for the conversational rows and ``max_length=None``: no truncation unless packing,
+    which needs it). The trainer is built on the first call's model, again if the model changes."""
+    if dataset_format not in DATASET_FORMATS:
+        raise ValueError(f"dataset_format must be one of {DATASET_FORMATS}, got {dataset_format!r}")
+    if isinstance(gradient_accumulation_steps, bool) or not isinstance(gradient_accumulation_steps, int) or \
+            gradient_accumulation_steps < 1:
+        raise ValueError(f"gradient_accumulation_steps must be a positive int, got {gradient_accumulation_steps!r}")
+    sft_options = {"assistant_only_loss": assistant_only_loss, "completion_only_loss": completion_only_loss,
+                   "packing": packing, "packing_strategy": packing_strategy, "padding_free": padding_free,
+                   "max_length": max_length, "gradient_accumulation_steps": gradient_accumulation_steps}
     built: dict = {}
 
     def step(model, conversations):
-        if built.get("model") is not model:
-            built["masker"] = sft_trainer_masker(tokenizer, chat_template=chat_template, model=model)
-            built["model"] = model
-        masker = built["masker"]
-        trainer = masker.trainer
-        prepared = masker.prepare([(c["messages"], c.get("tools")) for c in conversations])
-        batch = trainer.data_collator([{k: prepared[i][k] for k in ("input_ids", "labels")}
-                                       for i in range(len(prepared))])
-        inputs = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "labels")}
-        return trainer.compute_loss(model, inputs)
+        from datasets import Dataset
 
-    step.policy = TRL_SFT_POLICY
+        from harness.adapters.trl._private import (loss_before_backward, prepare_sft_dataset,
+                                                   random_dataset_fingerprints)
+
+        if built.get("model") is not model:
+            built["trainer"] = _trainer(tokenizer, model, chat_template=chat_template, dataset_format=dataset_format,
+                                        sft_options=sft_options)
+            built["model"] = model
+        trainer = built["trainer"]
+        with random_dataset_fingerprints():
+            prepared = prepare_sft_dataset(trainer, Dataset.from_list(_rows(conversations, dataset_format),
+                                                                      on_mixed_types="use_json"), packing=packing)
+        columns = [c for c in ("input_ids", "labels", "seq_lengths") if c in prepared.column_names]
+        examples = [{c: prepared[i][c] for c in columns} for i in range(len(prepared))]
+        size = math.ceil(len(examples) / gradient_accumulation_steps)
+        micro_batches = [trainer.data_collator(examples[i:i + size]) for i in range(0, len(examples), size)]
+        # As Trainer._inner_training_loop: the optimizer step's micro-batches, counted together.
+        samples, num_items_in_batch = trainer.get_batch_samples(iter(micro_batches), len(micro_batches),
+                                                                trainer.args.device)
+        trainer.current_gradient_accumulation_steps = len(samples)
+        return sum(loss_before_backward(trainer, model, inputs, num_items_in_batch) for inputs in samples)
+
+    step.policy = TRL_COMPLETION_POLICY if dataset_format == "prompt_completion" else TRL_SFT_POLICY
     step.normalization = "token"
     return step

@@ -1,0 +1,38 @@
+"""Every loss-table row that runs in this environment (trl's and transformers' ``LOSS_CONFIGURATIONS``), searched as
+``python -m harness loss-table`` does: it passes, or fails with exactly the classes of the findings it names. Under
+``python -m harness guard`` these run per version set, so a release that changes a normalisation or packing shows as
+a FAIL row there."""
+
+import importlib
+
+import pytest
+
+from harness.loss.table_cli import RUNNING_ENVIRONMENT
+
+
+def _rows():
+    for name, (module, distribution) in RUNNING_ENVIRONMENT.items():
+        for row in getattr(importlib.import_module(module), "LOSS_CONFIGURATIONS", ()):
+            yield pytest.param(distribution, row, id=f"{name}:{row.name}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("distribution,row", list(_rows()))
+def test_row_passes_or_fails_only_as_its_findings_say(distribution, row, load_tokenizer_or_skip, tmp_path):
+    from harness.loss.runner import run_row
+
+    load_tokenizer_or_skip("qwen2.5-instruct")
+    cell = run_row(distribution, row, "qwen2.5-instruct", examples=6, seed=0, replay_dir=str(tmp_path))
+    if row.cannot:
+        assert cell.status == "n/a"
+        return
+    assert cell.status in ("pass", "fail"), cell.reason + "\n" + cell.details
+    if row.known:
+        from harness.conformance.known import load_findings
+
+        explained = {key for f in load_findings() if f.slug in row.known for key in f.classes}
+        assert cell.status == "fail", f"{row.name}: passes now, though findings {row.known} say it fails (fixed " \
+                                      f"upstream? update the row and the findings)"
+        assert set(cell.failures) <= explained, f"failures its findings do not list:\n{cell.details}"
+    else:
+        assert cell.status == "pass", cell.details
