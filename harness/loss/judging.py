@@ -43,6 +43,7 @@ class Place:
     call: int
     row: int
     start: int
+    length: int | None = None  # the rendering's tokens in the row when it leaves out their untrained tail (else all)
 
 
 @dataclass
@@ -116,18 +117,31 @@ def find_rendering(row: list[int], ids: list[int], taken: list[tuple[int, int]])
     return None
 
 
+def _kept_lengths(oracle: Oracle) -> range:
+    """The rendering's length, then the shorter ones that leave out an untrained tail only (the tokens after the
+    last one the oracle trains): an RL completion ends at its stop token, before the glue the template writes after
+    it (qwen2.5's '\\n' after the last <|im_end|>), which nothing samples and nothing trains."""
+    n = len(oracle.input_ids)
+    last = max((j for j, e in enumerate(oracle.expected) if e is Expect.TRAIN), default=n - 1)
+    return range(n, last, -1)
+
+
 def locate(oracles: Sequence[Oracle], forwards: Sequence[Forward]) -> list[Place | None]:
-    """Each conversation's place in the rows the model saw: the first unclaimed occurrence of its rendering."""
+    """Each conversation's place in the rows the model saw: the first unclaimed occurrence of its rendering, or else
+    of the rendering without its untrained tail (``_kept_lengths``)."""
     rows = [(c, b, f.input_ids[b].tolist()) for c, f in enumerate(forwards) for b in range(f.input_ids.shape[0])]
     taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
     places: list[Place | None] = []
     for oracle in oracles:
         place = None
-        for c, b, row in rows:
-            s = find_rendering(row, oracle.input_ids, taken.setdefault((c, b), []))
-            if s is not None:
-                taken[(c, b)].append((s, s + len(oracle.input_ids)))
-                place = Place(c, b, s)
+        for kept in _kept_lengths(oracle):
+            for c, b, row in rows:
+                s = find_rendering(row, oracle.input_ids[:kept], taken.setdefault((c, b), []))
+                if s is not None:
+                    taken[(c, b)].append((s, s + kept))
+                    place = Place(c, b, s, None if kept == len(oracle.input_ids) else kept)
+                    break
+            if place is not None:
                 break
         places.append(place)
     return places
@@ -159,7 +173,7 @@ def run_step(step, model, tokenizer, conversations: Sequence[Mapping[str, Any]],
     owner: dict[tuple[int, int, int], tuple[int, int]] = {}
     for k, (oracle, place) in enumerate(zip(oracles, places)):
         if place is not None:
-            for j in range(len(oracle.input_ids)):
+            for j in range(len(oracle.input_ids) if place.length is None else place.length):
                 owner[(place.call, place.row, place.start + j)] = (k, j)
     predictions: list[Prediction] = []
     for c, forward in enumerate(forwards):

@@ -51,7 +51,8 @@ def packing_findings(step, model, view: StepView, conversations: list[dict]) -> 
     found: dict[str, Finding] = {}
     packed = packed_conversations(view)
     for k in packed:
-        place, n = view.places[k], len(view.oracles[k].input_ids)
+        place = view.places[k]
+        n = len(view.oracles[k].input_ids) if place.length is None else place.length
         positions = view.forwards[place.call].position_ids
         got = list(range(place.start, place.start + n)) if positions is None else \
             positions[place.row if positions.shape[0] > 1 else 0, place.start:place.start + n].tolist()
@@ -65,7 +66,8 @@ def packing_findings(step, model, view: StepView, conversations: list[dict]) -> 
     if found:
         return list(found.values())
     for k in packed:
-        place, n = view.places[k], len(view.oracles[k].input_ids)
+        place = view.places[k]
+        n = len(view.oracles[k].input_ids) if place.length is None else place.length
         ids, hidden = _alone(step, model, conversations[k])
         if len(ids) != 1 or ids[0] is None or ids[0].shape[0] != 1:
             raise ValueError(f"the step made {len(ids)} forward pass(es) for one conversation: the packing check "

@@ -116,3 +116,66 @@ def test_each_planted_packing_bug_raises_exactly_its_class(qwen, tiny_model, nam
     factory, key = PLANTED_LOSS_BUGS[name]
     _, found = _judge_packed(factory(qwen, qwen.eos_token), qwen, tiny_model)
     assert [f.key for f in found] == [key]
+
+
+def _weighted_step(qwen, weight_of, *, scales=None, apply_scales=True):
+    """A step whose trained tokens of conversation r weigh ``weight_of(r, n_r, N, R)`` (times scales[r] when
+    ``apply_scales``), one padded batch; returns StepResult(loss, scales) when ``scales`` is given."""
+    from harness.loss.step import StepResult
+    from harness.testing.planted_loss import _pad, _rows
+
+    def step(model, conversations):
+        import torch
+
+        rows = _rows(qwen, qwen.eos_token, conversations)
+        ids, labels, mask = _pad(rows, qwen.pad_token_id)
+        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+        target = labels[:, 1:]
+        per_token = torch.nn.functional.cross_entropy(logits.transpose(1, 2), target, ignore_index=-100,
+                                                      reduction="none")
+        counts = (target != -100).sum(-1)
+        total_tokens, R = int(counts.sum()), len(rows)
+        total = 0
+        for r in range(R):
+            factor = weight_of(r, int(counts[r]), total_tokens, R)
+            if scales is not None and apply_scales:
+                factor = factor * scales[r]
+            total = total + per_token[r].sum() * factor
+        return total if scales is None else StepResult(total, scales=scales)
+
+    return step
+
+
+@pytest.mark.parametrize("normalization,weight_of", [
+    ("sequence_sum", lambda r, n, N, R: 1 / R),
+    ("fixed_length", lambda r, n, N, R: 1 / (R * 64)),
+])
+def test_sequence_sum_and_fixed_length_normalisations(qwen, tiny_model, normalization, weight_of):
+    from harness.loss.judging import findings, run_step
+    from harness.masking.oracle import Policy
+
+    view = run_step(_weighted_step(qwen, weight_of), tiny_model, qwen, CONVERSATIONS, policy=Policy(),
+                    normalization=normalization, length=64)
+    assert findings(view, qwen) == []
+    view = run_step(_weighted_step(qwen, lambda r, n, N, R: 1 / N), tiny_model, qwen, CONVERSATIONS,
+                    policy=Policy(), normalization=normalization, length=64)
+    assert [f.key for f in findings(view, qwen)] == ["token_weight[mean per token]"]
+
+
+def test_scales_multiply_the_documented_weight(qwen, tiny_model):
+    """An RL step: each conversation's tokens carry its advantage (negative and zero included)."""
+    from harness.loss.judging import findings, run_step
+    from harness.masking.oracle import Policy
+
+    def judge(step):
+        return [f.key for f in findings(run_step(step, tiny_model, qwen, CONVERSATIONS, policy=Policy(),
+                                                 normalization="token"), qwen)]
+
+    token_mean = lambda r, n, N, R: 1 / N  # noqa: E731
+    assert judge(_weighted_step(qwen, token_mean, scales=[0.5, -1.25, 2.0])) == []
+    assert judge(_weighted_step(qwen, token_mean, scales=[0.5, -1.25, 2.0], apply_scales=False)) == \
+        ["token_weight[scale not applied]"]
+    # a zero advantage trains nothing of its conversation; the others still weigh 1/N of the tokens trained
+    assert judge(_weighted_step(qwen, lambda r, n, N, R: 1 / (N - 3), scales=[0.0, 1.0, -1.0])) == []
+    with pytest.raises(ValueError, match="2 scale"):
+        judge(_weighted_step(qwen, token_mean, scales=[1.0, 1.0], apply_scales=False))

@@ -63,9 +63,11 @@ def sample_packing_step(tokenizer, *, attn_implementation: str = "sdpa", sequenc
         from axolotl.utils.schemas.enums import ATTN_IMPLS_SUPPORTING_PACKING
         from axolotl.utils.trainer import process_datasets_for_packing
         from datasets import Dataset
+        from datasets.utils.logging import disable_progress_bar
         from torch.utils.data import SequentialSampler
         from transformers import Trainer, TrainingArguments
 
+        disable_progress_bar()  # the dataset maps' bars, once per step
         cfg = DictDefault({"sequence_len": sequence_len, "train_on_inputs": False, "sample_packing": True,
                            "model_config_type": model.config.model_type, "dataset_num_proc": 1,
                            "is_preprocess": False})

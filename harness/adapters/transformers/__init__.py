@@ -59,6 +59,25 @@ LOSS_CONFIGURATIONS = (
         "token", "transformers 5.25 data/data_collator.py DataCollatorWithFlattening (position_ids restart per "
         "sequence, padding-free); trainer.py compute_loss with num_items_in_batch: a mean over the step's tokens",
         check={"conversations_per_step": [2, 3]}),
+    LossConfiguration(
+        "Trainer, gradient_accumulation_steps=2", "harness.adapters.transformers.training_step:padded_reference_step",
+        "token", "transformers 5.25 trainer.py _get_num_items_in_batch (the trained tokens of all accumulated "
+        "micro-batches) and compute_loss(num_items_in_batch=...): the token mean over the optimizer step, the fix of "
+        "the 2024 accumulation bug (v4.46)", options={"gradient_accumulation_steps": 2},
+        check={"conversations_per_step": [3, 4]}),
+    LossConfiguration(
+        "Trainer, 2 devices, average_tokens_across_devices=True", "harness.adapters.transformers.training_step:"
+        "padded_reference_step", "token", "transformers 5.25 TrainingArguments.average_tokens_across_devices "
+        "(default True): num_items_in_batch gathered over devices, compute_loss scales by num_processes; devices "
+        "emulated in one process (harness/adapters/transformers/training_step.py)", options={"devices": 2},
+        check={"conversations_per_step": [3, 4]}),
+    LossConfiguration(
+        "Trainer, 2 devices, average_tokens_across_devices=False", "harness.adapters.transformers.training_step:"
+        "padded_reference_step", "micro_batch_token", "transformers 5.25 TrainingArguments."
+        "average_tokens_across_devices=False: each device normalises by its own trained tokens, DDP averages the "
+        "devices (documented as the non-averaged alternative)", options={"devices": 2,
+                                                                          "average_tokens_across_devices": False},
+        check={"conversations_per_step": [3, 4]}),
 )
 
 __all__ = [

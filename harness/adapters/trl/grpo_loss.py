@@ -19,7 +19,7 @@ them; the reward of conversation ``r`` is ``2**r`` (distinct, and no conversatio
 advantage is non-zero and distinct). The returned scales are trl's own advantages, in conversation order.
 
 The documented normalisations (``harness.loss.step``; trl 1.16.0 ``GRPOConfig.loss_type``, grpo_config.py lines
-237-275, and ``GRPOTrainer._compute_loss``, grpo_trainer.py lines 3153-3184):
+237-268, and ``GRPOTrainer._compute_loss``, grpo_trainer.py lines 3153-3184):
 
 - ``grpo`` / ``sapo``: each sequence's token mean, averaged over the micro-batch's sequences -> ``"sequence"``;
   ``sapo``'s gate ``sigmoid(tau (r - 1)) 4 / tau`` has slope 1 at ratio 1, so the on-policy weight is the advantage;
@@ -210,6 +210,9 @@ def grpo_training_step(tokenizer, *, loss_type: str = "dapo", tools: bool = Fals
             temperature=1.0,
             learning_rate=0.0,
             max_steps=1,
+            # GRPOConfig defaults to bf16=True (grpo_config.py line 411): under CPU autocast trl's chunked log-prob
+            # kernel computes in bfloat16, so weights carry ~0.4% rounding, over the check's 2e-3 tolerance.
+            bf16=False,
             **common_args(tempfile.mkdtemp(prefix="harness-grpo-loss-"), 0),
         )
 
@@ -276,7 +279,11 @@ def grpo_training_step(tokenizer, *, loss_type: str = "dapo", tools: bool = Fals
     step.normalization = NORMALIZATION[loss_type]
     if step.normalization == "fixed_length":
         step.normalization_length = max_completion_length
-    step.conversations = lambda: grpo_conversations(tokenizer, tools=tools)
+    from hypothesis import strategies as st
+
+    # The conversations this step stands for (GRPO samples sharing one tool list), drawn lazily: for
+    # check_training_step(conversations=step.conversations).
+    step.conversations = st.deferred(lambda: grpo_conversations(tokenizer, tools=tools))
     return step
 
 
@@ -306,3 +313,54 @@ def grpo_conversations(tokenizer, *, tools: bool = False):
         return strategy
     schemas = adapt_tools(list(TOOL_SCHEMAS), probe_template(tokenizer).tool_shape)
     return strategy.map(lambda c: {"messages": c["messages"], "tools": [dict(s) for s in schemas]})
+
+
+_DOC = "trl 1.16.0 trl/trainer/grpo_config.py GRPOConfig docstring, loss_type"
+_CHECK = {"max_turns": 1, "tools": False, "conversations_per_step": [2, 4], "hidden_size": 16}
+_STEP = "harness.adapters.trl.grpo_loss:grpo_training_step"
+
+
+def _row(name: str, normalization: str, documented: str, options: dict, check: dict | None = None, **more):
+    return LossConfiguration(name, _STEP, normalization, documented, options=options, check=check or _CHECK, **more)
+
+
+GRPO_LOSS_CONFIGURATIONS = (
+    _row("loss_type=grpo", "sequence", f"{_DOC} (lines 240-242): 'normalizing over sequence length'; "
+         "grpo_trainer.py line 3154: per-sequence token mean, mean over the batch", {"loss_type": "grpo"}),
+    _row("loss_type=dr_grpo", "fixed_length", f"{_DOC} (lines 243-245): 'normalizing with a global constant ... "
+         "max_completion_length'; grpo_trainer.py line 3164", {"loss_type": "dr_grpo"},
+         length=MAX_COMPLETION_LENGTH),
+    _row("loss_type=dapo", "token", f"{_DOC} (lines 246-248, the default): 'normalizing with the number of active "
+         "token in the global accumulated batch'; grpo_trainer.py lines 3168-3173", {"loss_type": "dapo"}),
+    _row("loss_type=bnpo", "micro_batch_token", f"{_DOC} (lines 249-252): 'number of active token in the local "
+         "batch ... normalization is performed over the local batch only'; grpo_trainer.py line 3159",
+         {"loss_type": "bnpo"}),
+    _row("loss_type=cispo", "token", f"{_DOC} (lines 253-256): 'normalizing with the number of active tokens in the "
+         "global accumulated batch'; epsilon_high=5.0 as documented for cispo (lines 187-188)",
+         {"loss_type": "cispo", "epsilon_high": 5.0}),
+    _row("loss_type=cispo, default epsilon_high", "token", f"{_DOC} (lines 253-256) with epsilon_high unset "
+         "(defaults to epsilon, 0.2: lines 184-186); grpo_trainer.py line 3110 clamps the on-policy ratio 1 to 0.2",
+         {"loss_type": "cispo"}, known=("trl-grpo-cispo-default-epsilon-high-scales-every-token-by-0.2",)),
+    _row("loss_type=sapo", "sequence", f"{_DOC} (lines 257-260); aggregated as grpo (grpo_trainer.py line 3153), the "
+         "soft gate sigmoid(tau (r-1)) 4/tau has slope 1 at ratio 1 (line 3123)", {"loss_type": "sapo"}),
+    _row("loss_type=luspo", "sequence_sum", f"{_DOC} (lines 261-264): 'scales each sequence's loss by its length', "
+         "requires importance_sampling_level='sequence'; grpo_trainer.py line 3179", {"loss_type": "luspo"}),
+    _row("loss_type=vespo", "token", f"{_DOC} (lines 265-268) states no aggregation; grpo_trainer.py lines "
+         "3125-3136 and 3168: -phi(w) A logp with phi detached, phi(1) = 1, summed over num_items_in_batch as dapo",
+         {"loss_type": "vespo"}),
+    _row("tool loop (loss_type=dapo)", "token", f"{_DOC} (lines 246-248); tool results out of the loss: "
+         "grpo_trainer.py _tool_call_loop (tool_mask 0) and _compute_loss line 3027",
+         {"loss_type": "dapo", "tools": True},
+         check={"max_turns": 1, "tools": True, "conversations_per_step": [2, 3], "hidden_size": 16}),
+    _row("gradient_accumulation_steps=2, loss_type=dapo", "token", f"{_DOC} (lines 246-248): the global "
+         "accumulated batch; grpo_trainer.py lines 3169-3172 (num_items_in_batch spans the generation batch)",
+         {"loss_type": "dapo", "gradient_accumulation_steps": 2},
+         check={**_CHECK, "conversations_per_step": [4, 4]}),
+    _row("gradient_accumulation_steps=2, loss_type=bnpo", "micro_batch_token", f"{_DOC} (lines 249-252): 'over the "
+         "local batch only, so results may slightly vary depending on the local batch size'; grpo_trainer.py lines "
+         "3158-3161 (each micro-batch's token mean / accumulation steps)",
+         {"loss_type": "bnpo", "gradient_accumulation_steps": 2}, check={**_CHECK, "conversations_per_step": [4, 4]}),
+    _row("gradient_accumulation_steps=2, loss_type=grpo", "sequence", f"{_DOC} (lines 240-242); grpo_trainer.py lines "
+         "3153-3157 (each micro-batch's sequence mean / accumulation steps, equal micro-batches)",
+         {"loss_type": "grpo", "gradient_accumulation_steps": 2}, check={**_CHECK, "conversations_per_step": [4, 4]}),
+)

@@ -21,7 +21,7 @@ Each conversation is one dataset row, as its format says (``dataset_format``):
 
 The documented normalisation is a mean over the optimizer step's trained tokens (``"token"``): trl's
 ``compute_loss`` divides the summed token losses by ``num_items_in_batch``
-(``trl/trainer/sft_trainer.py:1606-1608`` at 1.16.0), which the Trainer counts over all accumulated micro-batches.
+(``trl/trainer/sft_trainer.py:1616-1618`` at 1.16.0), which the Trainer counts over all accumulated micro-batches.
 """
 
 from __future__ import annotations
@@ -133,3 +133,71 @@ def sft_training_step(tokenizer, *, chat_template: str | None = None, dataset_fo
     step.policy = TRL_COMPLETION_POLICY if dataset_format == "prompt_completion" else TRL_SFT_POLICY
     step.normalization = "token"
     return step
+
+
+# The loss table's rows (combined into harness.adapters.trl.LOSS_CONFIGURATIONS). Places in trl 1.16.0 / transformers
+# 5.25.0 are files of the released wheels; the docs pages are https://huggingface.co/docs/trl/v1.16.0/<page>.
+_STEP = "harness.adapters.trl.loss:sft_training_step"
+_TOKEN_MEAN = ("the loss is the summed token NLL over num_items_in_batch, the step's trained tokens "
+               "(trl/trainer/sft_trainer.py:1616-1618)")
+# trl's qwen2_5_training.jinja trains the '\n' ending '<|im_start|>assistant\n' (gradient_on_untrained on qwen2.5):
+# every row whose labels come from assistant_only_loss=True on qwen2.5-instruct shows it.
+_HEADER_NEWLINE = "trl-qwen2_5-training-template-trains-generation-prompt-newline"
+# No conversation longer than the packed row: max_length = the check's max_step_tokens (the most tokens a judged step
+# holds), so "bfd" never truncates and "bfd_split" / "wrapped" never cut one across rows. Truncating or cutting an
+# over-long sequence is each strategy's documented behaviour (sft_config.py:80-82), and a cut conversation is in no
+# row whole: that is not judged here.
+_PACKED_LENGTH = 2048
+_PACKED_CHECK = {"max_step_tokens": _PACKED_LENGTH}
+WRAPPED_CONVENTION = "trl-wrapped-packing-attends-across-conversations"
+
+SFT_LOSS_CONFIGURATIONS = (
+    LossConfiguration(
+        "assistant_only_loss", _STEP, "token",
+        "SFTConfig.assistant_only_loss (trl/trainer/sft_config.py:103-106; docs sft_trainer#train-on-assistant-"
+        "messages-only), conversational rows; " + _TOKEN_MEAN,
+        known=(_HEADER_NEWLINE,)),
+    LossConfiguration(
+        "completion_only_loss", _STEP, "token",
+        "SFTConfig.completion_only_loss=None: completion-only for prompt-completion rows (trl/trainer/sft_config.py:"
+        "97-102; docs sft_trainer#train-on-completion-only); each conversation a conversational prompt-completion "
+        "row, its last assistant message the completion, so only the last turn is trained (Policy(turns='last')); "
+        + _TOKEN_MEAN,
+        options={"dataset_format": "prompt_completion", "assistant_only_loss": False}),
+    LossConfiguration(
+        "gradient_accumulation_steps=2", _STEP, "token",
+        "TrainingArguments.gradient_accumulation_steps (transformers/training_args.py:260-265); Trainer counts "
+        "num_items_in_batch over the accumulated micro-batches (transformers/trainer.py:2326-2404) and does not "
+        "divide a loss normalised by it (trainer.py:2147-2156): a token mean over the optimizer step; assistant_only_"
+        "loss=True; " + _TOKEN_MEAN,
+        options={"gradient_accumulation_steps": 2}, known=(_HEADER_NEWLINE,)),
+    LossConfiguration(
+        "packing=bfd", _STEP, "token",
+        "SFTConfig.packing / packing_strategy='bfd' (trl/trainer/sft_config.py:77-82; docs reducing_memory_usage"
+        "#packing), padding-free by force (sft_trainer.py:914-916: one flattened row, position ids restart per "
+        "sequence); assistant_only_loss=True, max_length=2048; " + _TOKEN_MEAN,
+        options={"packing": True, "packing_strategy": "bfd", "max_length": _PACKED_LENGTH}, check=_PACKED_CHECK,
+        known=(_HEADER_NEWLINE,)),
+    LossConfiguration(
+        "packing=bfd_split", _STEP, "token",
+        "SFTConfig.packing_strategy='bfd_split' (trl/trainer/sft_config.py:80-82; docs reducing_memory_usage"
+        "#packing: identical to 'bfd' when no sequence exceeds max_length, as here); assistant_only_loss=True, "
+        "max_length=2048; " + _TOKEN_MEAN,
+        options={"packing": True, "packing_strategy": "bfd_split", "max_length": _PACKED_LENGTH},
+        check=_PACKED_CHECK, known=(_HEADER_NEWLINE,)),
+    LossConfiguration(
+        "packing=wrapped", _STEP, "token",
+        "SFTConfig.packing_strategy='wrapped' ('aggressive, cuts mid-sequence', trl/trainer/sft_config.py:80-82; "
+        "docs reducing_memory_usage#packing: 'may mix unrelated examples'): not padding-free (sft_trainer.py:916), "
+        "an all-ones attention mask and no position ids, so each conversation continues the row's earlier ones by "
+        "design; assistant_only_loss=True, max_length=2048; " + _TOKEN_MEAN,
+        options={"packing": True, "packing_strategy": "wrapped", "max_length": _PACKED_LENGTH},
+        check=_PACKED_CHECK, known=(WRAPPED_CONVENTION, _HEADER_NEWLINE)),
+    LossConfiguration(
+        "padding_free", _STEP, "token",
+        "SFTConfig.padding_free (trl/trainer/sft_config.py:83-88; docs reducing_memory_usage#padding-free, which "
+        "recommends FlashAttention: here sdpa on CPU, isolated by transformers' masking_utils from the position "
+        "ids); assistant_only_loss=True, max_length=None (trl refuses padding_free with max_length unless packing, "
+        "sft_trainer.py:999-1004); " + _TOKEN_MEAN,
+        options={"padding_free": True}, known=(_HEADER_NEWLINE,)),
+)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from harness.adapters.verl.maskers import POLICY, masker, not_applicable, policy_for
 from harness.conformance.spec import Configuration, TrainerEnvironment
+from harness.loss.configurations import LossConfiguration
 
 ENVIRONMENT = TrainerEnvironment(
     trainer="verl",
@@ -38,4 +39,35 @@ CONFIGURATIONS = (
                   "advises it"),
 )
 
-__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "POLICY", "masker", "not_applicable", "policy_for"]
+# The check at the loss (harness.loss): verl's PPO actor loss, harness/adapters/verl/loss.py. verl 0.9.1 documents
+# loss_agg_mode in verl/trainer/config/actor/actor.yaml l. 85-86 (and l. 88-90 loss_scale_factor: "If null, uses
+# response_length"); core_algos.agg_loss l. 1140-1206 implements each mode over the global mini-batch
+# (global_batch_info, set by workers/utils/losses.py ppo_loss l. 64-67).
+_LOSS = "harness.adapters.verl.loss:policy_loss_step"
+_ACTOR = "verl 0.9.1 verl/trainer/config/actor/actor.yaml l. 85-86 and verl/trainer/ppo/core_algos.py agg_loss"
+LOSS_CONFIGURATIONS = (
+    LossConfiguration("loss_agg_mode=token-mean", _LOSS, "token", f"{_ACTOR} l. 1170-1175 (the default)",
+                      {"loss_agg_mode": "token-mean"}),
+    LossConfiguration("loss_agg_mode=seq-mean-token-mean", _LOSS, "sequence", f"{_ACTOR} l. 1194-1202",
+                      {"loss_agg_mode": "seq-mean-token-mean"}),
+    LossConfiguration("loss_agg_mode=seq-mean-token-sum", _LOSS, "sequence_sum", f"{_ACTOR} l. 1181-1188",
+                      {"loss_agg_mode": "seq-mean-token-sum"}),
+    LossConfiguration("loss_agg_mode=seq-mean-token-sum-norm", _LOSS, "fixed_length",
+                      f"{_ACTOR} l. 1181-1193; actor.yaml l. 88-90 (loss_scale_factor null: the response_length, "
+                      "the rollout's padded response width, rollout.yaml l. 38-39; 2048 here)",
+                      {"loss_agg_mode": "seq-mean-token-sum-norm"}, length=2048),
+    LossConfiguration("loss_agg_mode=token-sum", _LOSS, "token", f"{_ACTOR} l. 1176-1180 (each token weight 1)",
+                      {"loss_agg_mode": "token-sum"},
+                      cannot="a plain token sum (weight 1 per token) is not among harness.loss.step.NORMALIZATIONS"),
+    LossConfiguration("loss_mode=gspo", _LOSS, "sequence",
+                      "verl 0.9.1 verl/trainer/ppo/core_algos.py compute_policy_loss_gspo l. 1545-1606 (its "
+                      "documented loss_agg_mode seq-mean-token-mean, l. 1551)",
+                      {"loss_mode": "gspo", "loss_agg_mode": "seq-mean-token-mean"}),
+    LossConfiguration("loss_mode=sapo (loss_agg_mode=token-mean)", _LOSS, "token",
+                      "verl 0.9.1 verl/trainer/ppo/core_algos.py compute_policy_loss_sapo l. 1622-1689: takes "
+                      "loss_agg_mode (docstring l. 1646-1647: 'Aggregation mode for agg_loss. For SAPO, it is "
+                      "recommended to use seq-mean-token-mean'); actor.yaml l. 86 default token-mean",
+                      {"loss_mode": "sapo", "loss_agg_mode": "token-mean"}),
+)
+
+__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "LOSS_CONFIGURATIONS", "POLICY", "masker", "not_applicable", "policy_for"]
