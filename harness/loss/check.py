@@ -48,7 +48,7 @@ def _collect(error: BaseException) -> list[_StepFailed]:
 
 
 # Which class a step with several raises (so that shrinking keeps one class): the most basic first.
-_RANK = ["rows_match_rendering", "position_ids", "cross_row_attention", "mask_ignored", "padding_trained", "trained_across_rows", "mask_shifted",
+_RANK = ["rows_match_rendering", "position_ids", "cross_row_attention", "padding_attended", "mask_ignored", "padding_trained", "trained_across_rows", "mask_shifted",
          "gradient_on_untrained", "no_gradient_on_trained", "target_shifted", "target_wrong", "token_weight"]
 
 
@@ -85,8 +85,9 @@ def check_training_step(
     ``normalization`` attribute; ``"fixed_length"`` takes ``normalization_length``, default the step's attribute),
     times the conversation's scale when the step returns ``StepResult(loss, scales=...)``, within a relative 2e-3
     (float32). Padding and tokens outside every conversation get
-    no gradient. A conversation packed into a row with others (padding-free) must have position ids from 0 and the
-    same final hidden states as alone (``harness.loss.packing``). Each failure class (``harness.loss.judging``) is reported with its shrunk step and a weight table.
+    no gradient. A conversation packed into a row with others (padding-free) must have position ids from 0, and any
+    conversation with something before it in its row (packed neighbours, left padding) the same final hidden states as
+    alone (``harness.loss.packing``). Each failure class (``harness.loss.judging``) is reported with its shrunk step and a weight table.
 
     ``model`` defaults to ``tiny_causal_lm(tokenizer, hidden_size=hidden_size, layers=layers, seed=seed)`` (a Qwen2
     on CPU) with only its final norm's weight requiring grad: the gradient still reaches every hidden state, without
@@ -180,6 +181,7 @@ def _round(step, model, tokenizer, steps, policy, normalization, template_kwargs
             report.conversations += len(batch)
             report.trained_tokens += sum(1 for q in view.predictions if q.relative is not None)
             report.packed_steps += bool(packed_conversations(view))
+            report.isolated_steps += any(place is not None and place.start > 0 for place in view.places)
             report.micro_batched_steps += len(view.forwards) > 1
         convs = [{"messages": [dict(m) for m in c["messages"]], "tools": c.get("tools")} for c in batch]
         found = findings(view, tokenizer)

@@ -110,7 +110,8 @@ class StepReport:
     steps: int = 0  # optimizer steps judged
     conversations: int = 0
     trained_tokens: int = 0  # trained tokens whose weight was judged, over all steps
-    packed_steps: int = 0  # judged steps in which conversations shared a forward row (the packing properties ran)
+    packed_steps: int = 0  # judged steps in which conversations shared a forward row (packing judged)
+    isolated_steps: int = 0  # judged steps in which a conversation had something before it in its row (isolation)
     micro_batched_steps: int = 0  # judged steps the step split into several forward passes (micro-batches)
     failures: list[StepFailure] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -126,7 +127,8 @@ class StepReport:
     def __str__(self) -> str:
         head = (f"check_training_step on {self.tokenizer}: {'PASSED' if self.passed else 'FAILED'} ({self.steps} "
                 f"optimizer steps, {self.conversations} conversations, {self.trained_tokens} trained tokens judged, "
-                f"{self.packed_steps} step(s) packed, {self.micro_batched_steps} in several micro-batches; "
+                f"{self.packed_steps} step(s) packed, {self.isolated_steps} with a conversation not first in its row, "
+                f"{self.micro_batched_steps} in several micro-batches; "
                 f"normalisation {self.normalization}, policy {self.policy})")
         if self.failures:
             head += f"\n{len(self.failures)} distinct failure(s): " + ", ".join(self.keys)

@@ -54,7 +54,7 @@ def run_row(trainer: str, row: LossConfiguration, template: str, *, examples: in
     except Exception as error:  # noqa: BLE001 - one row's crash is its cell, the other rows still run
         return cell("error", reason=f"{type(error).__name__}: {error}"[:400], details=traceback.format_exc())
     return cell("pass" if report.passed else "fail", failures=tuple(report.keys), steps=report.steps,
-                packed_steps=report.packed_steps, micro_batched_steps=report.micro_batched_steps,
+                packed_steps=report.packed_steps, isolated_steps=report.isolated_steps, micro_batched_steps=report.micro_batched_steps,
                 details=str(report))
 
 

@@ -8,9 +8,11 @@ Properties (what each column judges; every failure key of ``harness.loss.judging
 - ``target``: each trained prediction's gradient points at the token it predicts (no double shift, no missing one);
 - ``weight``: each trained token's weight is the documented normalisation's, over the whole optimizer step (so
   accumulation over micro-batches equals one step over their concatenation);
-- ``packing``: conversations sharing a row restart their positions and compute as alone.
+- ``isolation``: each conversation computes as alone: packed ones restart their positions, and nothing before a
+  conversation in its row (packed neighbours, left padding) changes its hidden states.
 
-A column reads ``pass`` (with ``n/a`` for ``packing`` where no judged step shared a row), ``FAIL: <class>``, or
+A column reads ``pass`` (with ``n/a`` for ``isolation`` where no judged conversation had anything before it in its
+row), ``FAIL: <class>``, or
 ``known: <slug>`` where the row's ``known`` findings list that class.
 """
 
@@ -20,12 +22,13 @@ import json
 from dataclasses import asdict, dataclass, field
 
 PREFIX = "HARNESS-LOSS "
-PROPERTIES = ("positions", "target", "weight", "packing")
+PROPERTIES = ("positions", "target", "weight", "isolation")
 _PROPERTY_OF = {
     "rows_match_rendering": "positions", "mask_ignored": "positions", "mask_shifted": "positions",
     "gradient_on_untrained": "positions", "no_gradient_on_trained": "positions", "padding_trained": "positions",
     "trained_across_rows": "positions", "target_shifted": "target", "target_wrong": "target",
-    "token_weight": "weight", "position_ids": "packing", "cross_row_attention": "packing",
+    "token_weight": "weight", "position_ids": "isolation", "cross_row_attention": "isolation",
+    "padding_attended": "isolation",
 }
 
 
@@ -48,6 +51,7 @@ class LossCell:
     reason: str = ""
     steps: int = 0
     packed_steps: int = 0
+    isolated_steps: int = 0  # steps in which a conversation had something before it in its row (isolation judged)
     micro_batched_steps: int = 0
     seconds: float = 0.0
     template: str = ""
@@ -63,7 +67,7 @@ class LossCell:
         if mine:
             label = "known" if self.known else "FAIL"
             return "; ".join(f"{label}: {key}" for key in mine)
-        if prop == "packing" and not self.packed_steps:
+        if prop == "isolation" and not self.isolated_steps:
             return "n/a"
         return "pass"
 

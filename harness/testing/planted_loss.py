@@ -35,7 +35,7 @@ def _rows(tokenizer, stop: str, conversations, *, pre_shift=False, unmasked=Fals
     return rows
 
 
-def _pad(rows: list[dict], pad_id: int, *, label_padding: int = IGNORE):
+def _pad(rows: list[dict], pad_id: int, *, label_padding: int = IGNORE, left: bool = False):
     import torch
 
     width = max(len(r["input_ids"]) for r in rows)
@@ -44,16 +44,19 @@ def _pad(rows: list[dict], pad_id: int, *, label_padding: int = IGNORE):
     mask = torch.zeros((len(rows), width), dtype=torch.long)
     for b, r in enumerate(rows):
         n = len(r["input_ids"])
-        ids[b, :n] = torch.as_tensor(r["input_ids"])
-        labels[b, :n] = torch.as_tensor(r["labels"])
-        mask[b, :n] = 1
+        span = slice(width - n, width) if left else slice(0, n)
+        ids[b, span] = torch.as_tensor(r["input_ids"])
+        labels[b, span] = torch.as_tensor(r["labels"])
+        mask[b, span] = 1
     return ids, labels, mask
 
 
 def reference_step(tokenizer, stop: str, *, micro_batch_size: int | None = None, pre_shift: bool = False,
                    unmasked: bool = False, pad_labels_with_pad_id: bool = False, per_sequence_mean: bool = False,
-                   per_micro_batch_mean: bool = False, masker=None) -> Callable:
-    """The unmodified step with every option False; each option is one planted bug (see the module). ``masker``
+                   per_micro_batch_mean: bool = False, masker=None, left_padding: bool = False,
+                   no_attention_mask: bool = False) -> Callable:
+    """The unmodified step with every option False; each option is one planted bug (see the module), but
+    ``left_padding`` (rows padded on the left, as for generation: correct with the attention mask). ``masker``
     replaces the correct labels (a planted masking bug, ``harness.testing.planted``)."""
 
     def step(model, conversations):
@@ -62,8 +65,10 @@ def reference_step(tokenizer, stop: str, *, micro_batch_size: int | None = None,
         rows = _rows(tokenizer, stop, conversations, pre_shift=pre_shift, unmasked=unmasked, masker=masker)
         size = micro_batch_size or len(rows)
         batches = [_pad(rows[i:i + size], tokenizer.pad_token_id,
-                        label_padding=tokenizer.pad_token_id if pad_labels_with_pad_id else IGNORE)
+                        label_padding=tokenizer.pad_token_id if pad_labels_with_pad_id else IGNORE, left=left_padding)
                    for i in range(0, len(rows), size)]
+        if no_attention_mask:  # the padding is attended (invisible with right padding in a causal model)
+            batches = [(ids, labels, None) for ids, labels, _ in batches]
         items = sum(int((labels[:, 1:] != IGNORE).sum()) for _, labels, _ in batches)
         total = 0
         for ids, labels, mask in batches:
@@ -104,6 +109,8 @@ PLANTED_LOSS_BUGS: dict[str, tuple[Callable, str]] = {
     "mean_per_micro_batch": (lambda tok, stop: reference_step(tok, stop, micro_batch_size=2,
                                                               per_micro_batch_mean=True),
                              "token_weight[mean per micro-batch]"),
+    "left_padding_attended": (lambda tok, stop: reference_step(tok, stop, left_padding=True, no_attention_mask=True),
+                              "padding_attended"),
     "packed_rows_attend_across": (lambda tok, stop: flattening_step(tok, stop, use_cache=True),
                                   "cross_row_attention"),
     "position_ids_not_reset": (lambda tok, stop: flattening_step(tok, stop, reset_position_ids=False),

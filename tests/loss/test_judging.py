@@ -26,7 +26,8 @@ def test_reference_step_passes_whatever_the_micro_batches(qwen, tiny_model, micr
     assert all(abs(q.relative - 1) < 2e-3 for q in trained)
 
 
-UNPACKED_BUGS = sorted(set(PLANTED_LOSS_BUGS) - {"packed_rows_attend_across", "position_ids_not_reset"})
+ISOLATION_BUGS = {"packed_rows_attend_across", "position_ids_not_reset", "left_padding_attended"}
+UNPACKED_BUGS = sorted(set(PLANTED_LOSS_BUGS) - ISOLATION_BUGS)
 
 
 @pytest.mark.parametrize("name", UNPACKED_BUGS)
@@ -179,3 +180,18 @@ def test_scales_multiply_the_documented_weight(qwen, tiny_model):
     assert judge(_weighted_step(qwen, lambda r, n, N, R: 1 / (N - 3), scales=[0.0, 1.0, -1.0])) == []
     with pytest.raises(ValueError, match="2 scale"):
         judge(_weighted_step(qwen, token_mean, scales=[1.0, 1.0], apply_scales=False))
+
+
+def test_left_padding_is_isolated_with_the_attention_mask_and_attended_without(qwen, tiny_model):
+    from harness.loss.judging import findings, run_step
+    from harness.loss.packing import packing_findings
+    from harness.masking.oracle import Policy
+
+    def keys(step):
+        view = run_step(step, tiny_model, qwen, CONVERSATIONS, policy=Policy(), normalization="token")
+        assert sum(place.start > 0 for place in view.places) == 2  # the two shorter conversations are padded left
+        return [f.key for f in findings(view, qwen) + packing_findings(step, tiny_model, view, CONVERSATIONS)]
+
+    assert keys(reference_step(qwen, qwen.eos_token, left_padding=True)) == []
+    factory, key = PLANTED_LOSS_BUGS["left_padding_attended"]
+    assert keys(factory(qwen, qwen.eos_token)) == [key]

@@ -16,10 +16,10 @@ def test_every_failure_key_of_the_check_belongs_to_one_property():
 
 def test_a_cell_reads_per_property_and_round_trips():
     cell = LossCell("trl==1.16.0", "packing=bfd", "token", "fail", failures=("cross_row_attention",), steps=3,
-                    packed_steps=2)
+                    packed_steps=2, isolated_steps=2)
     assert [cell.column(p) for p in PROPERTIES] == ["pass", "pass", "pass", "FAIL: cross_row_attention"]
     unpacked = LossCell("trl==1.16.0", "defaults", "token", "pass", steps=3)
-    assert unpacked.column("packing") == "n/a"
+    assert unpacked.column("isolation") == "n/a"
     known = LossCell("verl==0.9.1", "x", "token", "fail", failures=("token_weight[unequal]",), known=("a-slug",))
     assert known.column("weight") == "known: token_weight[unequal]"
     assert "[a-slug](docs/findings/a-slug.md)" in markdown([known])

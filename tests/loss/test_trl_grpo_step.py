@@ -2,9 +2,9 @@
 included), advantages and ``compute_loss`` for every documented ``loss_type``, judged against the oracle with each
 conversation's advantage as its scale.
 
-The CPU tier runs one small fixed step per loss type (trl's fused LM head scores every position over qwen2.5's 151k
+The CPU tier runs one small fixed step for dapo, grpo and bnpo (one per kind of normalisation) and a planted bug (trl's fused LM head scores every position over qwen2.5's 151k
 vocabulary, the cost of a step): the prompts are short on purpose. The tool loop, accumulation and the searches
-(``check_training_step`` per ``GRPO_LOSS_CONFIGURATIONS`` row) are nightly."""
+(``check_training_step`` per ``GRPO_LOSS_CONFIGURATIONS`` row) and the other loss types' fixed steps are nightly."""
 
 import pytest
 
@@ -48,7 +48,8 @@ def _judge(step, qwen, model, conversations):
     return view, findings(view, qwen)
 
 
-@pytest.mark.parametrize("loss_type", ["grpo", "dr_grpo", "dapo", "bnpo", "sapo", "luspo", "vespo"])
+@pytest.mark.parametrize("loss_type", [
+    "dapo", "grpo", "bnpo", *(pytest.param(t, marks=pytest.mark.slow) for t in ("dr_grpo", "sapo", "luspo", "vespo"))])
 def test_each_loss_type_weighs_tokens_as_documented(qwen, tiny_model, loss_type):
     from harness.adapters.trl.grpo_loss import grpo_training_step
 
@@ -61,6 +62,7 @@ def test_each_loss_type_weighs_tokens_as_documented(qwen, tiny_model, loss_type)
     assert view.conversation_tokens == [3, 7] and len(trained) == 10
 
 
+@pytest.mark.slow
 def test_cispo_with_the_recommended_epsilon_high_is_the_token_mean(qwen, tiny_model):
     from harness.adapters.trl.grpo_loss import grpo_training_step
 
@@ -68,6 +70,7 @@ def test_cispo_with_the_recommended_epsilon_high_is_the_token_mean(qwen, tiny_mo
     assert found == [], "\n".join(map(str, found))
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
     "trl 1.16.0: loss_type='cispo' with epsilon_high unset (it defaults to epsilon, 0.2; grpo_config.py lines "
     "184-188 recommend 5.0 for cispo) clamps the on-policy importance ratio 1 to 0.2 (grpo_trainer.py line 3110: "
@@ -104,7 +107,7 @@ def test_the_step_refuses_what_no_grpo_rollout_is(qwen, tiny_model):
     two_users = [{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
                                {"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}],
                   "tools": None}] * 2
-    with pytest.raises(ValueError, match="message 2 \\(user\\)"):
+    with pytest.raises(ValueError, match="calls no tool but the conversation goes on"):
         step(tiny_model, two_users)
     with pytest.raises(ValueError, match="tools=True"):
         step(tiny_model, TOOL_LOOP)
@@ -133,7 +136,10 @@ def test_tool_results_left_in_the_loss_are_caught(qwen, tiny_model):
                                                description="tool results trained")
     step = grpo_training_step(qwen, loss_type="dapo", tools=True, trainer_class=trainer)
     _, found = _judge(step, qwen, tiny_model, TOOL_LOOP)
-    assert [f.key for f in found] == ["gradient_on_untrained[tool result]"], "\n".join(map(str, found))
+    keys = [f.key for f in found]
+    # the tool suffix trl appends: '\n' after <|im_end|>, the tool result turn, its stop, the next assistant header
+    assert "gradient_on_untrained[tool result]" in keys and all(k.startswith("gradient_on_untrained[") for k in keys), \
+        "\n".join(map(str, found))
 
 
 @pytest.mark.slow
