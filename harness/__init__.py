@@ -5,7 +5,8 @@ Public API (imported lazily, so ``import harness`` and the pytest plugin stay li
 - ``check_masker(masker, tokenizer, *, max_examples=100, seed=0, policy=Policy(), ...) -> Report``
 - ``assert_masker(...)`` — the same, raising ``AssertionError(str(report))`` on failure
 - ``check_training_step(step, tokenizer, ...) -> StepReport`` / ``assert_training_step`` — the contract at the loss:
-  which predictions a training step's gradient reaches, towards which token, with what weight (``harness.loss``)
+  which predictions a training step's gradient reaches, towards which token, with what weight (``harness.loss``);
+  ``StepResult`` (an RL step's loss with each conversation's advantage), ``LossConfiguration`` (a loss-table row)
 - ``Policy`` — documented conventions (only the last turn, glue after the stop token, ...)
 - ``build_oracle`` / ``Oracle`` — the ground truth for one conversation
 - ``judge`` — one conversation through a masker, every property judged
@@ -37,6 +38,8 @@ _EXPORTS = {
     "assert_training_step": "harness.loss.check",
     "StepReport": "harness.loss.report",
     "StepFailure": "harness.loss.report",
+    "StepResult": "harness.loss.step",
+    "LossConfiguration": "harness.loss.configurations",
     "assert_masker": "harness.masking.check",
     "judge": "harness.masking.judging",
     "token_table": "harness.masking.report",
