@@ -82,8 +82,21 @@ def parse_lines(text: str) -> list[LossCell]:
     return cells
 
 
+def _kinds(cells: list[LossCell], link_root: str) -> dict[str, tuple[str, str]]:
+    """slug -> (the words of its kind, its link: the report, else its first upstream thread, else none)."""
+    if not any(cell.known for cell in cells):
+        return {}
+    from harness.conformance.known import load_findings
+
+    words = {"defect": "defect", "convention": "convention", "known-upstream": "known upstream",
+             "fixed-upstream": "fixed upstream"}
+    return {f.slug: (words.get(f.kind, f.kind), f"{link_root}docs/findings/{f.slug}.md" if f.report else
+                     (f.upstream[0] if f.upstream else "")) for f in load_findings()}
+
+
 def markdown(cells: list[LossCell], *, link_root: str = "") -> str:
     """The table: trainer | configuration | normalisation | one column per property | steps judged."""
+    kinds = _kinds(cells, link_root)
     lines = ["| trainer | configuration | normalisation | " + " | ".join(PROPERTIES) + " | steps (packed, split) |",
              "|---|---|---|" + "---|" * len(PROPERTIES) + "---|"]
     for cell in cells:
@@ -91,7 +104,10 @@ def markdown(cells: list[LossCell], *, link_root: str = "") -> str:
         for prop in PROPERTIES:
             text = cell.column(prop)
             if text.startswith("known") and cell.known:
-                text += " (" + ", ".join(f"[{slug}]({link_root}docs/findings/{slug}.md)" for slug in cell.known) + ")"
+                label = "/".join(dict.fromkeys(kinds.get(slug, ("known", ""))[0] for slug in cell.known))
+                links = [f"[{slug}]({kinds[slug][1]})" if kinds.get(slug, ("", ""))[1] else slug
+                         for slug in cell.known]
+                text = text.replace("known:", label + ":") + " (" + ", ".join(links) + ")"
             columns.append(text)
         steps = f"{cell.steps} ({cell.packed_steps}, {cell.micro_batched_steps})" if cell.status in ("pass", "fail") \
             else (cell.reason[:120] or cell.status)

@@ -20,9 +20,12 @@ def test_a_cell_reads_per_property_and_round_trips():
     assert [cell.column(p) for p in PROPERTIES] == ["pass", "pass", "pass", "FAIL: cross_row_attention"]
     unpacked = LossCell("trl==1.16.0", "defaults", "token", "pass", steps=3)
     assert unpacked.column("isolation") == "n/a"
-    known = LossCell("verl==0.9.1", "x", "token", "fail", failures=("token_weight[unequal]",), known=("a-slug",))
+    from harness.conformance.known import load_findings
+
+    finding = next(f for f in load_findings() if f.report and f.kind == "defect")
+    known = LossCell("verl==0.9.1", "x", "token", "fail", failures=("token_weight[unequal]",), known=(finding.slug,))
     assert known.column("weight") == "known: token_weight[unequal]"
-    assert "[a-slug](docs/findings/a-slug.md)" in markdown([known])
+    assert f"defect: token_weight[unequal] ([{finding.slug}](docs/findings/{finding.slug}.md))" in markdown([known])
     assert parse_lines("noise\n" + cell.to_line() + "\nmore noise") == [cell]
 
 
