@@ -1,5 +1,5 @@
 """Every loss-table row that runs in this environment (trl's and transformers' ``LOSS_CONFIGURATIONS``), searched as
-``python -m harness loss-table`` does: it passes, or fails with exactly the classes of the findings it names. Under
+``python -m harness loss-table`` does: it passes, or fails only with classes the findings it names account for. Under
 ``python -m harness guard`` these run per version set, so a release that changes a normalisation or packing shows as
 a FAIL row there."""
 
@@ -30,9 +30,8 @@ def test_row_passes_or_fails_only_as_its_findings_say(distribution, row, load_to
     if row.known:
         from harness.conformance.known import load_findings
 
+        # The findings' own strict xfails notice a fix; here: nothing fails that they do not account for.
         explained = {key for f in load_findings() if f.slug in row.known for key in f.classes}
-        assert cell.status == "fail", f"{row.name}: passes now, though findings {row.known} say it fails (fixed " \
-                                      f"upstream? update the row and the findings)"
-        assert set(cell.failures) <= explained, f"failures its findings do not list:\n{cell.details}"
+        assert set(cell.failures) <= explained, f"failures its findings {row.known} do not list:\n{cell.details}"
     else:
         assert cell.status == "pass", cell.details
