@@ -2,9 +2,12 @@
 
 One ``[[finding]]`` table per finding (the schema: slug, title, trainer, version, kind, upstream, upstream_status,
 fixed_in, option, configurations, templates, classes, content_control_tokens, report, reproduction, requirements,
-tokenizer, expect). ``load_findings(trainer=None)`` reads and validates them; a bad file or entry raises
-``FindingsError`` naming the file, the entry and what is wrong. The conformance table explains each failure class of
-a cell with the findings whose ``configurations``, ``templates`` and ``classes`` cover it (``Finding.explains``).
+tokenizer, expect; for what the check at the loss shows: loss_configurations, loss_classes). ``load_findings(
+trainer=None)`` reads and validates them; a bad file or entry raises ``FindingsError`` naming the file, the entry and
+what is wrong. The conformance table explains each failure class of a cell with the findings whose
+``configurations``, ``templates`` and ``classes`` cover it (``Finding.explains``); the loss table's rows name their
+findings (``LossConfiguration.known``), whose ``loss_configurations`` name those rows and whose ``loss_classes`` the
+check-at-the-loss failure keys they account for.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 _STRINGS = ("slug", "title", "trainer", "version", "kind", "upstream_status", "fixed_in", "option", "reproduction",
             "tokenizer")
-_LISTS = ("upstream", "configurations", "templates", "classes", "requirements", "expect")
+_LISTS = ("upstream", "configurations", "templates", "classes", "requirements", "expect", "loss_configurations",
+          "loss_classes")
 _BOOLS = ("content_control_tokens", "report")
 _REQUIRED = ("slug", "title", "trainer", "version", "kind", "upstream_status", "configurations", "templates",
              "classes", "content_control_tokens", "report")
@@ -53,6 +57,8 @@ class Finding:
     requirements: tuple[str, ...] = ()
     tokenizer: str = ""
     expect: tuple[str, ...] = ()
+    loss_configurations: tuple[str, ...] = ()  # the loss-table rows (LossConfiguration names) it shows on
+    loss_classes: tuple[str, ...] = ()  # the check-at-the-loss failure keys it accounts for there
     adapter: str = ""  # the adapter folder it was read from: harness/adapters/<adapter>/findings.toml
     source: str = ""  # that file
 
@@ -145,6 +151,9 @@ def _check(f: Finding, source: str, where: str) -> None:
         _fail(source, where, "kind 'defect' has a report (report = true); a duplicate is 'known-upstream'")
     if f.classes and not (f.configurations and f.templates):
         _fail(source, where, "a finding with classes names the configurations and templates it shows on")
+    if bool(f.loss_classes) != bool(f.loss_configurations):
+        _fail(source, where, "loss_classes and loss_configurations go together: the check-at-the-loss failure keys "
+                             "and the loss-table rows they show on")
 
 
 def findings_files(adapters_dir: Path = ADAPTERS_DIR) -> dict[str, Path]:

@@ -60,7 +60,7 @@ def test_the_adapters_rows_are_valid():
     from harness.loss.runner import loss_configurations
     from harness.loss.table_cli import loss_adapters
 
-    slugs = {f.slug for f in load_findings()}
+    findings = {f.slug: f for f in load_findings()}
 
     declared = [name for name, module in loss_adapters().items()
                 if getattr(importlib.import_module(module), "LOSS_CONFIGURATIONS", None) is not None]
@@ -69,4 +69,7 @@ def test_the_adapters_rows_are_valid():
         rows = loss_configurations(importlib.import_module(loss_adapters()[name]))
         for row in rows:
             importlib.import_module(row.step.partition(":")[0])  # the factory's module imports without its trainer
-            assert set(row.known) <= slugs, f"{name} {row.name}: known findings not in the registry"
+            assert set(row.known) <= set(findings), f"{name} {row.name}: known findings not in the registry"
+            for slug in row.known:  # each finding names the rows it shows on and the classes it shows there
+                assert row.name in findings[slug].loss_configurations and findings[slug].loss_classes, \
+                    f"{slug}: loss_configurations must name {name}'s row {row.name!r}, with its loss_classes"
