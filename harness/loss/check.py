@@ -92,7 +92,8 @@ def check_training_step(
     ``model`` defaults to ``tiny_causal_lm(tokenizer, hidden_size=hidden_size, layers=layers, seed=seed)`` (a Qwen2
     on CPU) with only its final norm's weight requiring grad: the gradient still reaches every hidden state, without
     the cost of the LM head's and the embedding's (150k rows) weight gradients. ``max_examples`` defaults to the active Hypothesis profile's. ``conversations`` overrides the strategy
-    of one conversation (default ``conversations_for(tokenizer, max_turns=, tools=, hard_text=)``: the text
+    of one conversation (default the step's ``conversations`` attribute, else ``conversations_for(tokenizer,
+    max_turns=, tools=, hard_text=)``: the text
     strategies' hard cases are the masking contract's business, and long renderings cost memory here). ``ignore``: failure keys set aside from the start. ``max_step_tokens``: steps whose
     renderings hold more tokens are drawn again (memory: the logits of a 150k vocabulary per position).
     """
@@ -125,6 +126,8 @@ def check_training_step(
 
         model = tiny_causal_lm(tokenizer, hidden_size=hidden_size, layers=layers, heads=4, seed=seed)
         only_final_norm_trainable(model)
+    if conversations is None:
+        conversations = getattr(step, "conversations", None)  # a step that accepts only some (trl's tool loop)
     if conversations is None:
         from harness.strategies import conversations_for
 

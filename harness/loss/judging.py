@@ -346,6 +346,7 @@ def _weights(view: StepView, add) -> None:
     hypotheses.append(("mean per sequence", lambda q: 1.0 / (R * view.conversation_tokens[q.conversation])))
     hypotheses.append(("mean per token", lambda q: 1.0 / N))
     hypotheses.append(("sum per sequence", lambda q: 1.0 / R))
+    hypotheses.append(("sum", lambda q: 1.0))
     if view.length:
         hypotheses.append(("sum over a constant length", lambda q: 1.0 / (R * view.length)))
     documented = NORMALIZATION_NAMES[view.normalization]
@@ -366,7 +367,7 @@ def _weights(view: StepView, add) -> None:
             "sequence": "1/(conversations × the conversation's trained tokens)",
             "sequence_sum": f"1/{R} each, the step's {R} conversations",
             "micro_batch_token": "1/(micro-batches × the micro-batch's trained tokens)",
-            "fixed_length": f"1/({R} × {view.length})"}[view.normalization]
+            "fixed_length": f"1/({R} × {view.length})", "sum": "1 each"}[view.normalization]
     scaled = ", times each conversation's scale" if view.scales is not None else ""
     add(Finding("token_weight", kind, k, tuple(q.token for q in flagged if q.conversation == k),
                 f"{len(flagged)} of {len(trained)} trained tokens do not get the documented weight ({documented}: "

@@ -56,7 +56,8 @@ def packing_findings(step, model, view: StepView, conversations: list[dict]) -> 
     found: dict[str, Finding] = {}
     packed = set(packed_conversations(view))
     for k in sorted(packed):
-        place, n = view.places[k], len(view.oracles[k].input_ids)
+        place = view.places[k]
+        n = place.length or len(view.oracles[k].input_ids)
         positions = view.forwards[place.call].position_ids
         got = list(range(place.start, place.start + n)) if positions is None else \
             positions[place.row if positions.shape[0] > 1 else 0, place.start:place.start + n].tolist()
@@ -72,7 +73,7 @@ def packing_findings(step, model, view: StepView, conversations: list[dict]) -> 
     for k, place in enumerate(view.places):
         if place is None or place.start == 0:
             continue  # nothing before it in its row: a causal model computes it as alone
-        n = len(view.oracles[k].input_ids)
+        n = place.length or len(view.oracles[k].input_ids)  # the rendering's tokens in the row
         key = "cross_row_attention" if k in packed else "padding_attended"
         if key in found:
             continue
@@ -82,7 +83,7 @@ def packing_findings(step, model, view: StepView, conversations: list[dict]) -> 
             raise ValueError(f"the step made {len(ids)} forward pass(es) for one conversation: the isolation check "
                              f"compares a conversation's one row alone with its row in the step")
         (alone_ids, alone_hidden), = ids
-        start = find_rendering(alone_ids[0].tolist(), view.oracles[k].input_ids, [])
+        start = find_rendering(alone_ids[0].tolist(), view.oracles[k].input_ids[:n], [])
         if start is None:
             continue  # alone, the step tokenizes it otherwise: rows_match_rendering judges the step
         in_step = view.forwards[place.call].hidden[place.row, place.start:place.start + n]

@@ -29,7 +29,8 @@ tokens in the token's micro-batch, ``L`` a documented constant length), times th
 - ``"micro_batch_token"``: ``1/(M·m)``, each micro-batch's token mean, averaged over the accumulation steps: GRPO's
   ``bnpo`` (documented as normalising over the local batch only);
 - ``"fixed_length"``: ``1/(R·L)``, each conversation's token sum over a constant: GRPO's ``dr_grpo``
-  (``L = max_completion_length``), verl's ``seq-mean-token-sum-norm``.
+  (``L = max_completion_length``), verl's ``seq-mean-token-sum-norm``;
+- ``"sum"``: ``1``, the plain sum over the trained tokens: verl's ``token-sum``.
 """
 
 from __future__ import annotations
@@ -38,13 +39,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-NORMALIZATIONS = ("token", "sequence", "sequence_sum", "micro_batch_token", "fixed_length")
-Normalization = Literal["token", "sequence", "sequence_sum", "micro_batch_token", "fixed_length"]
+NORMALIZATIONS = ("token", "sequence", "sequence_sum", "micro_batch_token", "fixed_length", "sum")
+Normalization = Literal["token", "sequence", "sequence_sum", "micro_batch_token", "fixed_length", "sum"]
 
 # How a failure names the weights a normalisation gives (``judging``'s ``token_weight[kind]``).
 NORMALIZATION_NAMES = {"token": "mean per token", "sequence": "mean per sequence",
                        "sequence_sum": "sum per sequence", "micro_batch_token": "mean per micro-batch",
-                       "fixed_length": "sum over a constant length"}
+                       "fixed_length": "sum over a constant length", "sum": "sum"}
 
 TrainingStep = Callable[[Any, Sequence[dict]], Any]
 
@@ -83,4 +84,6 @@ def expected_weight(normalization: Normalization, *, step_tokens: int, conversat
     if normalization == "fixed_length":
         validate_normalization(normalization, length)
         return 1.0 / (conversations * length)
+    if normalization == "sum":
+        return 1.0
     raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")

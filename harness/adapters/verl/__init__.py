@@ -56,9 +56,8 @@ LOSS_CONFIGURATIONS = (
                       f"{_ACTOR} l. 1181-1193; actor.yaml l. 88-90 (loss_scale_factor null: the response_length, "
                       "the rollout's padded response width, rollout.yaml l. 38-39; 2048 here)",
                       {"loss_agg_mode": "seq-mean-token-sum-norm"}, length=2048),
-    LossConfiguration("loss_agg_mode=token-sum", _LOSS, "token", f"{_ACTOR} l. 1176-1180 (each token weight 1)",
-                      {"loss_agg_mode": "token-sum"},
-                      cannot="a plain token sum (weight 1 per token) is not among harness.loss.step.NORMALIZATIONS"),
+    LossConfiguration("loss_agg_mode=token-sum", _LOSS, "sum", f"{_ACTOR} l. 1176-1180 (each token weight 1)",
+                      {"loss_agg_mode": "token-sum"}),
     LossConfiguration("loss_mode=gspo", _LOSS, "sequence",
                       "verl 0.9.1 verl/trainer/ppo/core_algos.py compute_policy_loss_gspo l. 1545-1606 (its "
                       "documented loss_agg_mode seq-mean-token-mean, l. 1551)",
