@@ -28,6 +28,9 @@ MARKERS = {
     # skipped with a reason (and counted in the terminal summary) unless the -m expression names ``slow``, so
     # `pytest -m cpu` stays within CI's budget and `pytest -m "cpu and slow"` runs the tier (see _skip_slow_tier).
     "slow": "nightly CPU tier: runs only when -m names slow, e.g. pytest -m 'cpu and slow'",
+    # A test that takes a large share of its tier alone (a learning job): collected first, so that under
+    # pytest-xdist one worker runs it while the others share the rest, instead of it starting last.
+    "long": "takes a large share of its tier alone: scheduled first (overlaps the rest under -n N)",
 }
 
 # Hypothesis profiles, chosen with --harness-profile or $HARNESS_HYPOTHESIS_PROFILE.
@@ -158,6 +161,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if not item.get_closest_marker("gpu") and not item.get_closest_marker("cpu"):
             item.add_marker(pytest.mark.cpu)
     _skip_slow_tier(config, items)
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: long ones first
     # torch is imported only when a gpu test was collected, never at plugin load.
     if gpu_items and not _cuda_available():
         skip = pytest.mark.skip(reason="gpu test: torch sees no CUDA device on this machine")

@@ -45,10 +45,13 @@ def in_this_process(rows: Sequence[DatasetRow], settings, *, progress: Callable 
     global _CONTEXT
     _CONTEXT = _context(settings)
     verdicts = []
-    for done, row in enumerate(rows, 1):
-        verdicts.append(audit_row(row, _CONTEXT))
-        if progress:
-            progress(done, len(rows))
+    try:
+        for done, row in enumerate(rows, 1):
+            verdicts.append(audit_row(row, _CONTEXT))
+            if progress:
+                progress(done, len(rows))
+    finally:
+        _CLOCK.close()  # this process's clock runs again once its rows are judged
     return verdicts
 
 
@@ -70,11 +73,14 @@ def in_processes(rows: Sequence[DatasetRow], settings, *, jobs: int, progress: C
     else:
         pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_spawned_worker, initargs=(settings,))
     verdicts = []
-    with pool:
-        for done, verdict in enumerate(pool.imap_unordered(_judge, rows, chunksize=1), 1):
-            verdicts.append(verdict)
-            if progress:
-                progress(done, len(rows))
+    try:
+        with pool:
+            for done, verdict in enumerate(pool.imap_unordered(_judge, rows, chunksize=1), 1):
+                verdicts.append(verdict)
+                if progress:
+                    progress(done, len(rows))
+    finally:
+        _CLOCK.close()  # the forked workers hold their copy; this process's clock runs again
     return verdicts
 
 

@@ -53,7 +53,7 @@ def environment_for(finding: Finding, *, cache_dir: Path | None = None, log=prin
     from harness.guard.environments import DEFAULT_CACHE_DIR, ensure_environment, harness_requirements
 
     if finding.adapter in ADAPTERS:
-        from harness.conformance.run import _environment
+        from harness.conformance.run import trainer_environment
 
         trainer = load_trainer(finding.adapter)
         if isinstance(trainer, str):
@@ -61,7 +61,7 @@ def environment_for(finding: Finding, *, cache_dir: Path | None = None, log=prin
         if trainer.environment.release != finding.version:
             raise ReproductionError(f"{finding.slug}: read at {finding.trainer}=={finding.version}, but the adapter "
                                     f"runs {trainer.label}")
-        return _environment(trainer, cache_dir, log)
+        return trainer_environment(trainer, cache_dir, log)
     return ensure_environment(finding.requirements, name=f"repro-{finding.adapter}-{finding.version}",
                               resolve_with=harness_requirements(), cache_dir=cache_dir or DEFAULT_CACHE_DIR, log=log)
 

@@ -74,6 +74,7 @@ def check_training_step(
     max_rounds: int = 6,
     max_step_tokens: int = 2048,
     ignore: Iterable[str] = (),
+    shrink: bool = True,
 ) -> StepReport:
     """Check the training step ``step(model, conversations) -> loss`` (``harness.loss.step`` documents it exactly)
     on optimizer steps of ``conversations_per_step`` conversations drawn for ``tokenizer``'s chat template.
@@ -94,7 +95,8 @@ def check_training_step(
     the cost of the LM head's and the embedding's (150k rows) weight gradients. ``max_examples`` defaults to the active Hypothesis profile's. ``conversations`` overrides the strategy
     of one conversation (default the step's ``conversations`` attribute, else ``conversations_for(tokenizer,
     max_turns=, tools=, hard_text=)``: the text
-    strategies' hard cases are the masking contract's business, and long renderings cost memory here). ``ignore``: failure keys set aside from the start. ``max_step_tokens``: steps whose
+    strategies' hard cases are the masking contract's business, and long renderings cost memory here). ``ignore``: failure keys set aside from the start. ``shrink=False`` reports each class on the step that first
+    showed it (faster, for tables of verdicts; the weight table is then less readable). ``max_step_tokens``: steps whose
     renderings hold more tokens are drawn again (memory: the logits of a 150k vocabulary per position).
     """
     from hypothesis import settings
@@ -143,7 +145,7 @@ def check_training_step(
     for _ in range(max_rounds):
         new = _round(step, model, tokenizer, steps, policy, normalization, template_kwargs, max_examples, seed,
                      report, seen, ignored=set(found) | set(ignore), max_tokens=max_step_tokens,
-                     length=normalization_length)
+                     length=normalization_length, shrink=shrink)
         if not new:
             break
         for failure in new:
@@ -156,7 +158,7 @@ def check_training_step(
 
 def _round(step, model, tokenizer, steps, policy, normalization, template_kwargs, max_examples, seed,
            report: StepReport, seen: set[str], *, ignored: set[str], max_tokens: int,
-           length: int | None) -> list[StepFailure]:
+           length: int | None, shrink: bool = True) -> list[StepFailure]:
     from hypothesis import HealthCheck, Phase, given, reject, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import Unsatisfiable
@@ -164,7 +166,8 @@ def _round(step, model, tokenizer, steps, policy, normalization, template_kwargs
     rank = {name: k for k, name in enumerate(_RANK)}
 
     @settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
-              report_multiple_bugs=False, print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink),
+              report_multiple_bugs=False, print_blob=False,
+              phases=(Phase.explicit, Phase.generate, Phase.shrink) if shrink else (Phase.explicit, Phase.generate),
               suppress_health_check=list(HealthCheck))
     @hypothesis_seed(seed)
     @given(steps)

@@ -31,7 +31,7 @@ def loss_configurations(adapter) -> tuple[LossConfiguration, ...]:
 
 
 def run_row(trainer: str, row: LossConfiguration, template: str, *, examples: int, seed: int,
-            replay_dir: str | None = None) -> LossCell:
+            replay_dir: str | None = None, shrink: bool = True) -> LossCell:
     from harness.assets.tokenizers import find_tokenizer, missing_reason
 
     started = time.perf_counter()
@@ -50,7 +50,7 @@ def run_row(trainer: str, row: LossConfiguration, template: str, *, examples: in
 
         tokenizer = load_tokenizer(template)
         report = check_training_step(row.build(tokenizer), tokenizer, max_examples=examples, seed=seed,
-                                     replay_dir=replay_dir, **dict(row.check))
+                                     replay_dir=replay_dir, shrink=shrink, **dict(row.check))
     except Exception as error:  # noqa: BLE001 - one row's crash is its cell, the other rows still run
         return cell("error", reason=f"{type(error).__name__}: {error}"[:400], details=traceback.format_exc())
     return cell("pass" if report.passed else "fail", failures=tuple(report.keys), steps=report.steps,
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--examples", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--replay-dir")
+    parser.add_argument("--no-shrink", action="store_true", help="report each class on the step that showed it")
     args = parser.parse_args(argv)
     rows = loss_configurations(importlib.import_module(args.adapter))
     unknown = sorted(set(args.configuration) - {r.name for r in rows})
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         if not args.configuration or row.name in args.configuration:
             print(run_row(args.trainer, row, args.template, examples=args.examples, seed=args.seed,
-                          replay_dir=args.replay_dir).to_line(), flush=True)
+                          replay_dir=args.replay_dir, shrink=not args.no_shrink).to_line(), flush=True)
     return 0
 
 

@@ -49,6 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where the table and logs go (default {DEFAULT_OUT})")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="where environments are cached")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per adapter's runner (default: none)")
+    parser.add_argument("--shrink", action="store_true", help="shrink each failing step (readable weight tables in "
+                        "details.txt; slower): by default a class is reported on the step that first showed it")
     parser.add_argument("--readme", type=Path, help=f"also write the table into this file between its {README_START} "
                         f"and {README_END} lines")
 
@@ -98,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         command += ["--adapter", module, "--trainer", label, "--template", args.template, "-n", str(args.examples),
                     "--seed", str(args.seed), "--replay-dir", str(args.out / "replays" / name)]
         command += [a for c in args.configuration for a in ("--configuration", c)]
+        command += [] if args.shrink else ["--no-shrink"]
         log = args.out / f"{name}.log"
         try:
             result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=args.timeout)

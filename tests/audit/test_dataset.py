@@ -51,8 +51,12 @@ def test_two_worker_processes_give_the_verdicts_of_one(load_tokenizer_or_skip):
     load_tokenizer_or_skip(TEMPLATE)
     records, _ = _dataset()
     settings = AuditSettings(TEMPLATE, spec_for("tests.report_maskers:correct"), MAX_LENGTH)
+    from harness.adapters.transformers import held_template_clock
+
     one = audit_dataset(rows_from(records), settings)
+    assert held_template_clock() is None  # the audit held the templates' clock for its rows only
     two = audit_dataset(rows_from(records), settings, jobs=2)
+    assert held_template_clock() is None
     assert [v.to_json() for v in two.verdicts] == [v.to_json() for v in one.verdicts]
     assert json.dumps(one.to_json()["classes"]) == json.dumps(two.to_json()["classes"])
 

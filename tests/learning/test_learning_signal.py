@@ -41,6 +41,7 @@ def _run(size, name, harness_report_dir):
     return summary
 
 
+@pytest.mark.long
 def test_single_step_grpo_rises_against_random_reward_per_seed(harness_report_dir):
     _run(get_size("cpu", "copy"), "learning_copy_cpu", harness_report_dir)
 

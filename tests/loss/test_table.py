@@ -73,3 +73,18 @@ def test_the_adapters_rows_are_valid():
             for slug in row.known:  # each finding names the rows it shows on and the classes it shows there
                 assert row.name in findings[slug].loss_configurations and findings[slug].loss_classes, \
                     f"{slug}: loss_configurations must name {name}'s row {row.name!r}, with its loss_classes"
+
+
+def test_each_findings_loss_rows_are_rows_of_its_adapter():
+    import importlib
+
+    from harness.conformance.known import load_findings
+    from harness.loss.table_cli import loss_adapters
+
+    adapters = loss_adapters()
+    for finding in load_findings():
+        if finding.loss_configurations:
+            rows = {row.name: row for row in importlib.import_module(adapters[finding.adapter]).LOSS_CONFIGURATIONS}
+            for name in finding.loss_configurations:
+                assert name in rows, f"{finding.slug}: {finding.adapter} has no loss row {name!r}"
+                assert finding.slug in rows[name].known, f"{finding.slug}: row {name!r} does not name it in known"

@@ -94,7 +94,9 @@ def _policy(step):
     way (the known defect)."""
     import dataclasses
 
-    return step.policy if step.policy.turns == "last" else dataclasses.replace(step.policy, train_header_whitespace=None)
+    if step.policy.turns == "last":
+        return step.policy
+    return dataclasses.replace(step.policy, train_header_whitespace=None)
 
 
 def _judge_fixed(step, qwen, model, conversations):
@@ -149,13 +151,7 @@ FIXED = {name: SHORT for name in ("completion_only_loss", "gradient_accumulation
                                   "packing=wrapped", "padding_free")}
 
 
-# The CPU tier's share (trl's fused LM head costs about a second per step on CPU): completion-only loss,
-# accumulation and "bfd" packing (the default strategy), with the accumulation and position-id plants. "wrapped",
-# padding-free and the cross-row plant (which runs each conversation alone again) are nightly.
-NIGHTLY = ("packing=wrapped", "padding_free")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in NIGHTLY else n for n in FIXED])
+@pytest.mark.parametrize("name", list(FIXED))
 def test_sft_configuration_on_fixed_conversations(name, qwen, tiny_model, row_steps):
     view, found = _judge_fixed(row_steps(name), qwen, tiny_model, FIXED[name])
     assert [f.key for f in found] == EXPECTED_KEYS.get(name, []), "\n".join(map(str, found))
@@ -200,7 +196,6 @@ def test_packing_with_position_ids_not_reset_is_caught(qwen, tiny_model, row_ste
     assert [f.key for f in found] == ["position_ids[not reset]"]
 
 
-@pytest.mark.slow
 def test_padding_free_with_an_attention_mask_attends_across_rows(qwen, tiny_model, row_steps, monkeypatch):
     """Planted: the padding-free collator also returns an all-ones attention mask (what trl's comment at
     sft_trainer.py:177 warns of): transformers then builds one causal mask over the whole row and no longer reads
@@ -220,12 +215,41 @@ def test_padding_free_with_an_attention_mask_attends_across_rows(qwen, tiny_mode
     assert [f.key for f in found] == ["cross_row_attention"]
 
 
+def _json_type_changes_an_argument(conversation) -> bool:
+    """Whether a tool-call argument of ``conversation`` comes back otherwise from the datasets Json() type trl
+    documents for tool calls (-0.0 as 0.0, 0.7 as 0.7000000000000001): the known datasets defect
+    datasets-json-type-rounds-tool-call-float-arguments, which shows as rows_match_rendering."""
+    import json
+
+    from harness.adapters.trl.dataset_files import json_typed_round_trip
+
+    for message in conversation["messages"]:
+        for call in message.get("tool_calls") or ():
+            arguments = call["function"]["arguments"]
+            if isinstance(arguments, dict) and arguments and \
+                    json.dumps(json_typed_round_trip(arguments)) != json.dumps(arguments):
+                return True
+    return False
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["completion_only_loss", "gradient_accumulation_steps=2", *PACKED])
 def test_sft_configuration_passes_the_search(name, qwen):
+    """The row's search (as the loss table runs it) shows only what is accounted for: a rows_match_rendering whose
+    unmatched conversation holds a tool-call argument the Json() type rewrites (the known datasets defect), and the
+    row's EXPECTED_KEYS."""
     from harness import check_training_step
 
     row = _row(name)
     step = row.build(qwen)
-    report = check_training_step(step, qwen, policy=_policy(step), max_examples=8, seed=0, **dict(row.check))
-    assert report.keys == EXPECTED_KEYS.get(name, []), str(report)
+    report = check_training_step(step, qwen, policy=_policy(step), max_examples=4, seed=0, shrink=False,
+                                 **dict(row.check))
+    keys = list(report.keys)
+    for failure in report.failures:
+        if failure.key == "rows_match_rendering":
+            assert failure.shown is not None and _json_type_changes_an_argument(
+                failure.conversations[failure.shown]), str(failure)
+            keys.remove("rows_match_rendering")
+    assert keys == EXPECTED_KEYS.get(name, []), str(report)
+    assert report.steps > 0 and (report.packed_steps > 0) == (name in PACKED)
+    assert report.micro_batched_steps > 0 or name != "gradient_accumulation_steps=2"

@@ -38,14 +38,14 @@ rows = [row(m) for m in conversations]
 batch = DataCollatorWithFlattening()(rows)  # input_ids, labels, position_ids; no attention_mask
 print("position_ids restart at", [i for i, p in enumerate(batch["position_ids"][0].tolist()) if p == 0])
 
-torch.manual_seed(0)
 config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                      num_attention_heads=4, num_key_value_heads=4)
 print(f"config.use_cache = {config.use_cache}")
 failures = []
 for implementation in ("sdpa", "eager"):
+    torch.manual_seed(0)  # the same weights for both attention implementations
     model = Qwen2ForCausalLM(config)
-    model.config._attn_implementation = implementation
+    model.set_attn_implementation(implementation)
     model.train()  # dropout is 0 for Qwen2: train mode changes nothing but what a training loop sets
 
 

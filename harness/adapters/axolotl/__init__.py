@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from harness.adapters.axolotl.maskers import OPTIONS, masker, not_applicable, policy_for
 from harness.conformance.spec import Configuration, TrainerEnvironment
+from harness.loss.configurations import LossConfiguration
 
 ENVIRONMENT = TrainerEnvironment(
     trainer="axolotl",
@@ -59,4 +60,28 @@ CONFIGURATIONS = (
                   "nulls from dict-valued ones"),
 )
 
-__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "OPTIONS", "masker", "not_applicable", "policy_for"]
+# The check at the loss (harness.loss): axolotl's sample_packing step (harness.adapters.axolotl.loss) per attention
+# backend. sequence_len = the check's max_step_tokens, so a step's conversations fit one bin (one micro-batch).
+_PACKING_STEP = "harness.adapters.axolotl.loss:sample_packing_step"
+_PACKING_DOCS = ("docs/multipack.qmd l. 67-74 ('Multipack without Flash Attention': SDPA or native attention pack "
+                 "sequences and avoid cross attention) and l. 177 (the trainer's token-weighted loss normalization); "
+                 "src/axolotl/utils/schemas/config.py attn_decontaminates_packing l. 1593-1599")
+_EMPTY_TURN = ("axolotl-empty-assistant-turn-end-token-untrained",)  # a conversation with no trained token is dropped
+LOSS_CONFIGURATIONS = tuple(
+    LossConfiguration(f"sample_packing ({attention})", _PACKING_STEP, "token", documented=f"{_PACKING_DOCS}; {where}",
+                      options={"attn_implementation": attention, "sequence_len": 1024},
+                      check={"max_step_tokens": 1024}, known=_EMPTY_TURN)
+    for attention, where in (
+        ("sdpa", "docs/attention.qmd l. 21 and l. 55-57 (the default; its 'No packing support' is the varlen kind)"),
+        ("eager", "docs/attention.qmd l. 20 ('No packing support': the varlen kind)"),
+        ("flex_attention", "docs/attention.qmd l. 26; enums.py ATTN_IMPLS_SUPPORTING_PACKING l. 145-153")))
+LOSS_CONFIGURATIONS += (
+    LossConfiguration("sample_packing (flash_attention_2)", _PACKING_STEP, "token",
+                      documented=f"docs/multipack.qmd l. 6-10 (multipack with Flash Attention); {_PACKING_DOCS}",
+                      cannot="flash_attention_2 needs the flash_attn package and a CUDA device: transformers 5.20.1 "
+                             "utils/import_utils.py is_flash_attn_2_available l. 1225-1237 is False without CUDA "
+                             "(axolotl's docs/attention.qmd l. 22; flash_attention_torch, l. 25, is CUDA only too)"),
+)
+
+__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "LOSS_CONFIGURATIONS", "OPTIONS", "masker", "not_applicable",
+           "policy_for"]

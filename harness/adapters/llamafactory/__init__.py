@@ -25,6 +25,7 @@ from harness.adapters.llamafactory.maskers import (
     template_for,
 )
 from harness.conformance.spec import Configuration, TrainerEnvironment
+from harness.loss.configurations import LossConfiguration
 
 _SOURCE = "llamafactory 0.9.5 sdist"
 CONFIGURATIONS = (
@@ -52,5 +53,37 @@ ENVIRONMENT = TrainerEnvironment(
                   "omegaconf==2.4.0"),
 )
 
-__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "TEMPLATES", "NotExpressible", "masker", "not_applicable", "policy_for",
-           "sharegpt_messages", "template_for"]
+# The check at the loss (harness.loss): LlamaFactory's packed SFT step (harness.adapters.llamafactory.loss) per
+# `flash_attn` choice (hparams/model_args.py l. 117-120; model/model_utils/attention.py l. 65-82 maps disabled ->
+# eager, sdpa -> sdpa, fa2 -> flash_attention_2). cutoff_len = the check's max_step_tokens, so a step fits one packed
+# row; tool conversations are left to the masking conformance (its converter findings stop the check there).
+_PACKING_STEP = "harness.adapters.llamafactory.loss:packing_step"
+_PACKING_CHECK = {"max_step_tokens": 1024, "tools": False}
+_EMPTY_SYSTEM = ("llamafactory-empty-system-prompt-means-none",)  # an empty system prompt renders the default one
+_NEAT = (f"{_SOURCE}: src/llamafactory/hparams/data_args.py neat_packing l. 112-115 ('Enable sequence packing "
+         "without cross-attention'); README.md l. 186 (contamination-free packed training, neat_packing: true); "
+         "token mean: transformers' Trainer.compute_loss with num_items_in_batch "
+         "(src/llamafactory/train/sft/trainer.py compute_loss l. 151-162)")
+LOSS_CONFIGURATIONS = tuple(
+    LossConfiguration(f"neat_packing (flash_attn={choice})", _PACKING_STEP, "token", documented=_NEAT,
+                      options={"neat_packing": True, "attn_implementation": attention, "cutoff_len": 1024},
+                      check=_PACKING_CHECK, known=_EMPTY_SYSTEM)
+    for choice, attention in (("sdpa", "sdpa"), ("disabled", "eager"))) + (
+    LossConfiguration("neat_packing (flash_attn=fa2)", _PACKING_STEP, "token", documented=_NEAT,
+                      cannot="flash_attention_2 needs the flash_attn package and a CUDA device: LlamaFactory keeps "
+                             "the default attention when it is missing (src/llamafactory/model/model_utils/"
+                             "attention.py l. 77-82), and transformers 5.6.0's is_flash_attn_2_available "
+                             "(utils/import_utils.py l. 947-954) is False without CUDA"),
+    # packing without neat_packing: documented as packing with cross-attention (neat_packing is the one "without
+    # cross-attention"), so every packed conversation attends to the ones before it (a convention, not a defect).
+    LossConfiguration("packing (flash_attn=sdpa)", _PACKING_STEP, "token", documented=(
+        f"{_SOURCE}: src/llamafactory/hparams/data_args.py packing l. 108-111 ('Enable sequences packing in "
+        "training'), against neat_packing l. 112-115 ('without cross-attention'); data/processor/supervised.py "
+        "l. 213-216 (attention mask 1 for every packed token) and data/collator.py l. 524-525 (no block-diagonal "
+        "mask without block_diag_attn)"),
+        options={"neat_packing": False, "attn_implementation": "sdpa", "cutoff_len": 1024}, check=_PACKING_CHECK,
+        known=("llamafactory-packing-attends-across-conversations",) + _EMPTY_SYSTEM),
+)
+
+__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "LOSS_CONFIGURATIONS", "TEMPLATES", "NotExpressible", "masker",
+           "not_applicable", "policy_for", "sharegpt_messages", "template_for"]

@@ -4,8 +4,10 @@
 ``packing_step(tokenizer, neat_packing=True, attn_implementation=...)`` -> ``step(model, conversations) -> loss``,
 LlamaFactory 0.9.5's own data path for one optimizer step, run in its environment (``ENVIRONMENT``):
 
-1. each conversation through its ``OpenAIDatasetConverter`` and the README's template for the model (as the adapter's
-   masker, ``maskers.masker``);
+1. each conversation through its dataset converter (``formatting``: "sharegpt", data/README.md's "OpenAI Format"
+   with role/content tags, by default; "openai" rewrites every system prompt, the finding
+   ``llamafactory-openai-converter-rewrites-system-prompt``) and the README's template for the model, as the
+   adapter's masker (``maskers.masker``);
 2. all of them, as one ``datasets.map`` batch (``data/loader.py`` ``_get_preprocessed_dataset``, l. 255-259), through
    ``PackedSupervisedDatasetProcessor.preprocess_dataset`` (``data/processor/supervised.py`` l. 146-251, chosen by
    ``data.packing``, which ``neat_packing`` sets: ``hparams/data_args.py`` l. 185-189, with ``cutoff_len -= 1``):
@@ -21,21 +23,31 @@ LlamaFactory 0.9.5's own data path for one optimizer step, run in its environmen
    ``Trainer.compute_loss`` with ``num_items_in_batch`` (the batch's trained tokens): a token mean over the step;
    ``remove_unused_columns=False`` (parser.py l. 459), so the collator's whole output reaches the model.
 
-The packed rows of one step form one batch (``per_device_train_batch_size`` = their number, no accumulation).
+The packed rows of one step form one batch (one micro-batch, no accumulation; the trainer is built once per model).
 ``flash_attention_2`` (the collator then drops the mask and lets transformers split the row by its position ids,
 collator.py l. 527-532) needs the ``flash_attn`` CUDA kernels: it has no CPU step (``LOSS_CONFIGURATIONS``).
 """
 
 from __future__ import annotations
 
-from harness.adapters.llamafactory.maskers import _import_llamafactory, policy_for, template_for
+from harness.adapters.llamafactory.maskers import (
+    DATASET_INFO,
+    FORMATTINGS,
+    _import_llamafactory,
+    policy_for,
+    sharegpt_messages,
+    template_for,
+)
 
 CPU_ATTENTION = ("sdpa", "eager")
 
 
 def packing_step(tokenizer, *, neat_packing: bool = True, attn_implementation: str = "sdpa", cutoff_len: int = 1024,
-                 template: str | None = None):
-    """The step described in the module. ``cutoff_len``: LlamaFactory's ``cutoff_len`` (each packed row's length)."""
+                 template: str | None = None, formatting: str = "sharegpt"):
+    """The step described in the module. ``cutoff_len``: LlamaFactory's ``cutoff_len`` (each packed row's length);
+    ``formatting``: the dataset_info formatting, as in the adapter's masker."""
+    if formatting not in FORMATTINGS:
+        raise ValueError(f"formatting={formatting!r}: one of {FORMATTINGS}")
     if attn_implementation not in CPU_ATTENTION:
         raise ValueError(f"attn_implementation={attn_implementation!r}: the packing step runs on CPU with "
                          f"{', '.join(CPU_ATTENTION)}")
@@ -47,23 +59,24 @@ def packing_step(tokenizer, *, neat_packing: bool = True, attn_implementation: s
         import copy
         import json
 
-        converter_cls, attr_cls, _, get_template, data_args_cls = _import_llamafactory("openai")
+        converter_cls, attr_cls, _, get_template, data_args_cls = _import_llamafactory(formatting)
         from llamafactory.data.processor.supervised import PackedSupervisedDatasetProcessor
-
-        from harness.adapters.llamafactory.maskers import DATASET_INFO
 
         data_args = data_args_cls(template=template or template_for(tokenizer), cutoff_len=cutoff_len,
                                   packing=True, neat_packing=neat_packing)
         own = copy.deepcopy(tokenizer)
         chosen = get_template(own, data_args)
-        attr = attr_cls("file", "harness", formatting="openai", **DATASET_INFO["columns"], **DATASET_INFO["tags"])
+        attr = attr_cls("file", "harness", formatting=formatting, **DATASET_INFO["columns"], **DATASET_INFO["tags"])
         converter = converter_cls(attr, data_args)
         processor = PackedSupervisedDatasetProcessor(template=chosen, tokenizer=own, processor=None,
                                                      data_args=data_args)
 
         def rows(conversations):
-            converted = [converter({"messages": [dict(m) for m in c["messages"]],
-                                    "tools": json.dumps(c["tools"]) if c.get("tools") else ""})
+            def messages(conversation):
+                listed = [dict(m) for m in conversation["messages"]]
+                return sharegpt_messages(listed) if formatting == "sharegpt" else listed
+
+            converted = [converter({"messages": messages(c), "tools": json.dumps(c["tools"]) if c.get("tools") else ""})
                          for c in conversations]
             batch = {key: [row[key] for row in converted] for key in converted[0]}
             out = processor.preprocess_dataset(batch)
@@ -99,6 +112,8 @@ def packing_step(tokenizer, *, neat_packing: bool = True, attn_implementation: s
         if "rows" not in built:
             prepare()
         rows = built["rows"](conversations)
+        if not rows:  # the converter or processor dropped every conversation: LlamaFactory trains nothing of them
+            return torch.zeros((), requires_grad=True)
         if built.get("model") is not model:
             built.update(model=model, trainer=trainer_for(model, len(rows)))
         trainer = built["trainer"]

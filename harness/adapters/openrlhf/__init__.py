@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from harness.adapters.openrlhf.maskers import masker, not_applicable, policy_for
 from harness.conformance.spec import Configuration, TrainerEnvironment
+from harness.loss.configurations import LossConfiguration
 
 _README = "the openrlhf 0.11.2 README (PyPI long description), 'Prepare Datasets' and 'Supervised Fine-tuning'"
 CONFIGURATIONS = (
@@ -38,4 +39,21 @@ ENVIRONMENT = TrainerEnvironment(
     python="3.12",
 )
 
-__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "masker", "not_applicable", "policy_for"]
+# The check at the loss (harness.loss): OpenRLHF's PPO actor loss, harness/adapters/openrlhf/loss.py. openrlhf 0.11.2
+# documents --actor.loss_agg_mode in openrlhf/cli/train_ppo_ray.py l. 440-447 ("token-mean (global token mean) or
+# seq-mean-token-mean (every sequence weighs the same)", also in the README's option list) and --actor.policy_loss_type
+# (ppo | gspo) at l. 439; models/loss.py aggregate_loss l. 11-38 implements both over the optimizer step
+# (utils/loss_utils.py _optimizer_step_loss_norm l. 54-77), PolicyLoss l. 150-152 forces the per-sample mean for gspo.
+_LOSS = "harness.adapters.openrlhf.loss:policy_loss_step"
+_CLI = "openrlhf 0.11.2 openrlhf/cli/train_ppo_ray.py"
+LOSS_CONFIGURATIONS = (
+    LossConfiguration("loss_agg_mode=token-mean", _LOSS, "token", f"{_CLI} l. 440-447 (the default) and "
+                      "openrlhf/models/loss.py aggregate_loss l. 29-32", {"loss_agg_mode": "token-mean"}),
+    LossConfiguration("loss_agg_mode=seq-mean-token-mean", _LOSS, "sequence", f"{_CLI} l. 440-447 and "
+                      "openrlhf/models/loss.py aggregate_loss l. 34-38", {"loss_agg_mode": "seq-mean-token-mean"}),
+    LossConfiguration("policy_loss_type=gspo", _LOSS, "sequence", f"{_CLI} l. 439 and openrlhf/models/loss.py "
+                      "PolicyLoss l. 150-152 ('GSPO requires sequence-level loss (per-sample mean)')",
+                      {"policy_loss_type": "gspo"}),
+)
+
+__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "LOSS_CONFIGURATIONS", "masker", "not_applicable", "policy_for"]

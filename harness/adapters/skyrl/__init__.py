@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from harness.adapters.skyrl.maskers import TRAIN_ON_WHAT, masker, not_applicable, policy_for
 from harness.conformance.spec import Configuration, TrainerEnvironment
+from harness.loss.configurations import LossConfiguration
 
 ENVIRONMENT = TrainerEnvironment(
     trainer="skyrl",
@@ -45,4 +46,38 @@ CONFIGURATIONS = (
                   "conversation'; examples/train/sft/README.md options table"),
 )
 
-__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "TRAIN_ON_WHAT", "masker", "not_applicable", "policy_for"]
+# The check at the loss (harness.loss): SkyRL's PPO policy loss, harness/adapters/skyrl/loss.py. skyrl 0.4.0
+# documents algorithm.loss_reduction in skyrl/train/config/config.py AlgorithmConfig l. 957-972 ("applied per
+# mini-batch by rescaling advantages") and max_seq_len at l. 1017-1020; skyrl/backends/skyrl_train/utils/ppo_utils.py
+# apply_loss_reduction_to_advantages_minibatch l. 1152-1220 implements each, reduce_loss l. 1145-1149 sums.
+_LOSS = "harness.adapters.skyrl.loss:policy_loss_step"
+_ALGO = "skyrl 0.4.0 skyrl/train/config/config.py AlgorithmConfig.loss_reduction l. 957-972"
+_REDUCE = "skyrl/backends/skyrl_train/utils/ppo_utils.py apply_loss_reduction_to_advantages_minibatch"
+LOSS_CONFIGURATIONS = (
+    LossConfiguration("loss_reduction=token_mean", _LOSS, "token",
+                      f"{_ALGO} ('average loss over all valid tokens in the batch', the default); {_REDUCE} "
+                      "l. 1180-1182", {"loss_reduction": "token_mean"}),
+    LossConfiguration("loss_reduction=sequence_mean", _LOSS, "sequence",
+                      f"{_ALGO} ('per-sequence average token loss, then averaged over the batch'); {_REDUCE} "
+                      "l. 1198-1200", {"loss_reduction": "sequence_mean"}),
+    LossConfiguration("loss_reduction=seq_mean_token_sum_norm", _LOSS, "fixed_length",
+                      f"{_ALGO} ('sum of token losses per sequence, normalized by max_seq_len, then averaged over "
+                      f"the batch'; max_seq_len l. 1017-1020, 2048 here); {_REDUCE} l. 1202-1203",
+                      {"loss_reduction": "seq_mean_token_sum_norm", "max_seq_len": 2048}, length=2048),
+    LossConfiguration("loss_reduction=prompt_mean", _LOSS, "sequence",
+                      f"{_ALGO} ('average token loss within each prompt group ..., then averaged over prompts'; each "
+                      f"conversation its own prompt group here, so a mean per sequence); {_REDUCE} l. 1209-1216",
+                      {"loss_reduction": "prompt_mean"}),
+    LossConfiguration("loss_reduction=token_mean_legacy", _LOSS, "micro_batch_token",
+                      f"{_ALGO} ('retaining the previous token_mean behavior'); {_REDUCE} l. 1184-1196: each "
+                      "micro-batch's token mean, averaged over the micro-batches (4 conversations: 2 micro-batches "
+                      "of 2; the function leaves rows beyond a whole number of micro-batches at advantage 0)",
+                      {"loss_reduction": "token_mean_legacy"}, check={"conversations_per_step": [4, 4]}),
+    LossConfiguration("policy_loss_type=gspo", _LOSS, "sequence",
+                      "skyrl 0.4.0 skyrl/train/config/config.py policy_loss_type l. 934-941 and ppo_utils.py "
+                      "gspo_policy_loss l. 684-694 (sequence_mean, the reduction it recommends)",
+                      {"policy_loss_type": "gspo", "loss_reduction": "sequence_mean"}),
+)
+
+__all__ = ["CONFIGURATIONS", "ENVIRONMENT", "LOSS_CONFIGURATIONS", "TRAIN_ON_WHAT", "masker", "not_applicable",
+           "policy_for"]

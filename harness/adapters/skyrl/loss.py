@@ -64,7 +64,12 @@ def policy_loss_step(tokenizer, *, loss_reduction: str = "token_mean", policy_lo
         ppo_utils, logprobs_from_logits, AlgorithmConfig = loaded["skyrl"]
         config = AlgorithmConfig(policy_loss_type=policy_loss_type, loss_reduction=loss_reduction,
                                  max_seq_len=max_seq_len)
-        policy_loss_fn = ppo_utils.PolicyLossRegistry.get(policy_loss_type)
+        # PolicyLossRegistry.get returns the local registry's function after syncing with a Ray actor when Ray is
+        # initialised; ray is stood in here (answers everything), so the step reads that local registry itself
+        registered = ppo_utils.PolicyLossRegistry._functions
+        if policy_loss_type not in registered:
+            raise ValueError(f"SkyRL registers no policy loss {policy_loss_type!r}; it has {sorted(registered)}")
+        policy_loss_fn = registered[policy_loss_type]
         rows = [masker(c["messages"], c.get("tools")) for c in conversations]
         advantages = [ADVANTAGES[r % len(ADVANTAGES)] for r in range(len(rows))]
         # the mini-batch as SkyRL holds it: every row right-padded to one width, the mask on predicting positions

@@ -51,3 +51,14 @@ def trainer_logger():
     from transformers.utils import logging
 
     return logging.get_logger("transformers.trainer")
+
+
+def cpu_trainer(model, *, data_collator=None, prefix: str = "harness-trainer-", **arguments):
+    """A plain ``Trainer`` on CPU for a training step (nothing reported, a temporary output folder):
+    ``TrainingArguments(use_cpu=True, report_to=[], **arguments)``."""
+    import tempfile
+
+    from transformers import Trainer, TrainingArguments
+
+    args = TrainingArguments(output_dir=tempfile.mkdtemp(prefix=prefix), report_to=[], use_cpu=True, **arguments)
+    return Trainer(model=model, args=args, data_collator=data_collator)

@@ -77,6 +77,17 @@ def generate_and_score(trainer, inputs: list) -> dict:
     return dict(trainer._generate_and_score_completions(inputs))
 
 
+def grpo_per_token_logps(trainer, model, input_ids, attention_mask, logits_to_keep: int):
+    """The per-token log-probabilities of the last ``logits_to_keep`` tokens of each row, by the forward GRPO's loss
+    makes (trl's fused LM head).
+
+    trl 1.16: ``GRPOTrainer._get_per_token_logps_and_entropies(model, input_ids, attention_mask, logits_to_keep)``
+    returns ``(logps, entropies, aux_loss)``; ``_compute_loss`` calls it on prompt + completion.
+    """
+    logps, _, _ = trainer._get_per_token_logps_and_entropies(model, input_ids, attention_mask, logits_to_keep)
+    return logps
+
+
 def grpo_trainer_rewriting_tool_mask(rewrite: Callable, *, description: str):
     """A GRPOTrainer subclass whose loss mask is rewritten after trl built it: ``tool_mask`` becomes
     ``rewrite(tool_mask, completion_mask)`` (raises ValueError naming ``description`` for a run without tools).

@@ -41,3 +41,13 @@ def json_typed_round_trip(arguments: dict) -> dict:
 
     dataset = Dataset.from_list([row(arguments), row({"other": "x"})], on_mixed_types="use_json")
     return dataset[0]["messages"][0]["tool_calls"][0]["function"]["arguments"]
+
+
+def in_memory_dataset(rows: list[dict]):
+    """``datasets.Dataset.from_list(rows)``, with datasets' progress bars off: the ``Dataset`` a trainer's data path
+    takes (axolotl's packing), built where the harness imports datasets."""
+    from datasets import Dataset
+    from datasets.utils.logging import disable_progress_bar
+
+    disable_progress_bar()
+    return Dataset.from_list(list(rows))

@@ -5,18 +5,23 @@
 one GRPO sample: its **prompt** is the messages before the first assistant turn (system / user), its **completion**
 the assistant turns, with the tool calls and tool results between them (the last assistant turn calls no tool). The
 step builds a ``GRPOTrainer`` on ``model`` (``beta=0``, ``num_iterations=1``, ``num_generations`` = the step's
-conversations, so they form one group; ``per_device_train_batch_size`` = conversations / ``gradient_accumulation_steps``,
-so one generation batch is one optimizer step) and runs, exactly as ``Trainer.training_step`` does for each
-accumulation step: trl's ``_prepare_inputs`` (generation, tool loop, rewards, advantages, shuffle and split into
-micro-batches by trl's own code) and ``compute_loss`` under ``compute_loss_context_manager``, the loss divided by the
-accumulation steps only where the trainer says it is not already scaled (``loss_is_scaled_for_ga``; trl's GRPO says
-it is). The micro-batch losses are summed (what the accumulated ``backward`` calls add up to).
+conversations, so they form one group; ``per_device_train_batch_size`` = conversations /
+``gradient_accumulation_steps``, so one generation batch is one optimizer step) and runs, exactly as
+``Trainer.training_step`` does for each accumulation step: trl's ``_prepare_inputs`` (generation, tool loop,
+rewards, advantages, shuffle and split into micro-batches by trl's own code) and ``compute_loss`` under
+``compute_loss_context_manager``, the loss divided by the accumulation steps only where the trainer says it is not
+already scaled (``loss_is_scaled_for_ga``; trl's GRPO says it is). The micro-batch losses are summed (what the
+accumulated ``backward`` calls add up to). ``bf16=False``: GRPOConfig defaults to bf16 (grpo_config.py line 411),
+whose CPU autocast rounds the weights by ~0.4%, over the check's tolerance.
 
 What is scripted (the rest is trl's): the model's ``generate`` emits each conversation's assistant turns exactly as the
 template renders them (``harness.rollouts.shapes.scripted_completion``); the tools trl's loop runs are the
 conversation's tool schemas, each answering with the tool results the conversation recorded, in the order trl calls
 them; the reward of conversation ``r`` is ``2**r`` (distinct, and no conversation's reward is the group's mean, so every
-advantage is non-zero and distinct). The returned scales are trl's own advantages, in conversation order.
+advantage is non-zero and distinct), except that conversations rendering alike share the first one's reward (trl
+shuffles the batch into micro-batches, and identical rows can only be told apart if they carry the same advantage;
+with repeats an advantage may be 0, a conversation trl then trains nothing of, as the check expects of scale 0).
+The returned scales are trl's own advantages, in conversation order.
 
 The documented normalisations (``harness.loss.step``; trl 1.16.0 ``GRPOConfig.loss_type``, grpo_config.py lines
 237-268, and ``GRPOTrainer._compute_loss``, grpo_trainer.py lines 3153-3184):
@@ -181,8 +186,15 @@ def grpo_training_step(tokenizer, *, loss_type: str = "dapo", tools: bool = Fals
     built: dict = {}
 
     def trainer_for(model, conversations: int, schemas: list[dict] | None, script_box: dict):
+        if conversations < 2 or conversations % gradient_accumulation_steps:
+            raise ValueError(f"a GRPO step of {conversations} conversation(s) with gradient_accumulation_steps="
+                             f"{gradient_accumulation_steps}: one group needs at least 2 generations, split evenly "
+                             f"into the accumulation steps")
         key = (id(model), conversations, json.dumps(schemas, sort_keys=True))
-        if built.get("key") == key and built.get("model") is model:
+        # The trainer's fused LM head is an instance attribute on the model (trl add_fused_lm_head): reuse the trainer
+        # only while the model still carries the one it put there.
+        if built.get("key") == key and built.get("model") is model and \
+                model.__dict__.get("forward") is built.get("forward"):
             return built["trainer"]
         import tempfile
 
@@ -193,10 +205,6 @@ def grpo_training_step(tokenizer, *, loss_type: str = "dapo", tools: bool = Fals
 
         quiet()
         release(model)  # the fused LM head an earlier trainer put on this model (it patches model.forward)
-        if conversations < 2 or conversations % gradient_accumulation_steps:
-            raise ValueError(f"a GRPO step of {conversations} conversation(s) with gradient_accumulation_steps="
-                             f"{gradient_accumulation_steps}: one group needs at least 2 generations, split evenly "
-                             f"into the accumulation steps")
         args = GRPOConfig(
             per_device_train_batch_size=conversations // gradient_accumulation_steps,
             gradient_accumulation_steps=gradient_accumulation_steps,
@@ -223,7 +231,7 @@ def grpo_training_step(tokenizer, *, loss_type: str = "dapo", tools: bool = Fals
         trainer = (trainer_class or GRPOTrainer)(
             model=model, reward_funcs=[reward], args=args, processing_class=tokenizer, tools=tool_list,
             train_dataset=Dataset.from_list([{"prompt": [{"role": "user", "content": "x"}], "index": 0}]))
-        built.update(key=key, model=model, trainer=trainer)
+        built.update(key=key, model=model, trainer=trainer, forward=model.__dict__.get("forward"))
         return trainer
 
     script_box: dict = {}
@@ -231,6 +239,9 @@ def grpo_training_step(tokenizer, *, loss_type: str = "dapo", tools: bool = Fals
     def step(model, conversations):
         import torch
 
+        lone = len(conversations) == 1
+        if lone:  # a GRPO group of one: generated as a group of two (trl needs two), one row forward (see below)
+            conversations = list(conversations) * 2
         episodes = [_episode(c, f"conversation {r}") for r, c in enumerate(conversations)]
         schemas = _shared_tools(conversations)
         calling = [r for r, (_, ks) in enumerate(episodes) if len(ks) > 1]
@@ -251,10 +262,13 @@ def grpo_training_step(tokenizer, *, loss_type: str = "dapo", tools: bool = Fals
             return script.generate(kwargs["input_ids"] if "input_ids" in kwargs else args[0],
                                    kwargs["attention_mask"])
 
-        inputs = [{"prompt": [dict(m) for m in prompt], "index": r} for r, (prompt, _) in enumerate(episodes)]
+        inputs = [{"prompt": [dict(m) for m in prompt], "index": first} for (prompt, _), first in
+                  zip(episodes, _first_alike(tokenizer, conversations))]
         model.generate = generate
         trainer._generate_and_score_completions = recording
         try:
+            if lone:
+                return _lone_row(trainer, model, inputs)
             trainer._buffered_inputs = None
             trainer.current_gradient_accumulation_steps = gradient_accumulation_steps
             model.train()
@@ -285,6 +299,37 @@ def grpo_training_step(tokenizer, *, loss_type: str = "dapo", tools: bool = Fals
     # check_training_step(conversations=step.conversations).
     step.conversations = st.deferred(lambda: grpo_conversations(tokenizer, tools=tools))
     return step
+
+
+def _first_alike(tokenizer, conversations) -> list[int]:
+    """Per conversation, the index of the first one rendering the same: conversations alike get the same reward, so
+    the same advantage (trl shuffles the generation batch before splitting it into micro-batches, and nothing tells
+    two identical rows apart)."""
+    from harness.adapters.transformers import render
+
+    seen: dict[str, int] = {}
+    return [seen.setdefault(render(tokenizer, c["messages"], c.get("tools")), r) for r, c in enumerate(conversations)]
+
+
+def _lone_row(trainer, model, inputs) -> StepResult:
+    """One conversation alone: a GRPO group of one has advantage 0 (its reward minus the group's mean), so trl trains
+    nothing of it. The step makes the forward trl's ``_compute_loss`` makes for its row (prompt + completion from
+    trl's own generation batch, one row, no padding) and returns its log-probabilities times that advantage: what the
+    checks that compare a conversation alone with its row in a step (``harness.loss.packing``) need."""
+    from harness.adapters.trl._private import generate_and_score, grpo_per_token_logps
+
+    model.train()
+    output = generate_and_score(trainer, inputs)
+    ids = _cat(output["prompt_ids"][:1], output["completion_ids"][:1])
+    mask = _cat(output["prompt_mask"][:1], output["completion_mask"][:1])
+    logps = grpo_per_token_logps(trainer, model, ids, mask, output["completion_ids"].size(1))
+    return StepResult((logps * 0.0).sum(), scales=[0.0])
+
+
+def _cat(left, right):
+    import torch
+
+    return torch.cat([left, right], dim=1)
 
 
 class _ScriptProxy:

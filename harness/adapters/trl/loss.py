@@ -4,7 +4,8 @@ configuration the loss table runs (``SFT_LOSS_CONFIGURATIONS``).
 ``sft_training_step(tokenizer, **options)`` -> ``step(model, conversations) -> loss``: an ``SFTTrainer`` built once
 per model with ``SFTConfig(**options)``; each optimizer step's conversations go through the trainer's own dataset
 preparation (``_prepare_dataset``: trl's choice of chat template, tokenization, labels, packing) and its
-``data_collator`` (padding, or one flattened row with position ids for padding-free and ``"bfd"`` packing), split
+``data_collator`` (padded rows with an attention mask; one flattened row with position ids and no mask for
+``padding_free`` and ``"bfd"`` / ``"bfd_split"`` packing, which trl makes padding-free), split
 into ``gradient_accumulation_steps`` micro-batches as the Trainer's dataloader would (``ceil(R / steps)`` examples
 each, in order), counted by ``Trainer.get_batch_samples`` (``num_items_in_batch``: the trained tokens of every
 micro-batch of the optimizer step), and each micro-batch's loss is what ``Trainer.training_step`` backpropagates
@@ -143,6 +144,9 @@ _TOKEN_MEAN = ("the loss is the summed token NLL over num_items_in_batch, the st
 # trl's qwen2_5_training.jinja trains the '\n' ending '<|im_start|>assistant\n' (gradient_on_untrained on qwen2.5):
 # every row whose labels come from assistant_only_loss=True on qwen2.5-instruct shows it.
 _HEADER_NEWLINE = "trl-qwen2_5-training-template-trains-generation-prompt-newline"
+# datasets' Json() type (trl's documented dataset for tool calls) rewrites float tool-call arguments (-0.0 -> 0.0):
+# rows_match_rendering in every row's search (the conversations carry tools).
+_JSON_FLOATS = "datasets-json-type-rounds-tool-call-float-arguments"
 # No conversation longer than the packed row: max_length = the check's max_step_tokens (the most tokens a judged step
 # holds), so "bfd" never truncates and "bfd_split" / "wrapped" never cut one across rows. Truncating or cutting an
 # over-long sequence is each strategy's documented behaviour (sft_config.py:80-82), and a cut conversation is in no
@@ -156,35 +160,35 @@ SFT_LOSS_CONFIGURATIONS = (
         "assistant_only_loss", _STEP, "token",
         "SFTConfig.assistant_only_loss (trl/trainer/sft_config.py:103-106; docs sft_trainer#train-on-assistant-"
         "messages-only), conversational rows; " + _TOKEN_MEAN,
-        known=(_HEADER_NEWLINE,)),
+        known=(_HEADER_NEWLINE, _JSON_FLOATS)),
     LossConfiguration(
         "completion_only_loss", _STEP, "token",
         "SFTConfig.completion_only_loss=None: completion-only for prompt-completion rows (trl/trainer/sft_config.py:"
         "97-102; docs sft_trainer#train-on-completion-only); each conversation a conversational prompt-completion "
         "row, its last assistant message the completion, so only the last turn is trained (Policy(turns='last')); "
         + _TOKEN_MEAN,
-        options={"dataset_format": "prompt_completion", "assistant_only_loss": False}),
+        options={"dataset_format": "prompt_completion", "assistant_only_loss": False}, known=(_JSON_FLOATS,)),
     LossConfiguration(
         "gradient_accumulation_steps=2", _STEP, "token",
         "TrainingArguments.gradient_accumulation_steps (transformers/training_args.py:260-265); Trainer counts "
         "num_items_in_batch over the accumulated micro-batches (transformers/trainer.py:2326-2404) and does not "
         "divide a loss normalised by it (trainer.py:2147-2156): a token mean over the optimizer step; assistant_only_"
         "loss=True; " + _TOKEN_MEAN,
-        options={"gradient_accumulation_steps": 2}, known=(_HEADER_NEWLINE,)),
+        options={"gradient_accumulation_steps": 2}, known=(_HEADER_NEWLINE, _JSON_FLOATS)),
     LossConfiguration(
         "packing=bfd", _STEP, "token",
         "SFTConfig.packing / packing_strategy='bfd' (trl/trainer/sft_config.py:77-82; docs reducing_memory_usage"
         "#packing), padding-free by force (sft_trainer.py:914-916: one flattened row, position ids restart per "
         "sequence); assistant_only_loss=True, max_length=2048; " + _TOKEN_MEAN,
         options={"packing": True, "packing_strategy": "bfd", "max_length": _PACKED_LENGTH}, check=_PACKED_CHECK,
-        known=(_HEADER_NEWLINE,)),
+        known=(_HEADER_NEWLINE, _JSON_FLOATS)),
     LossConfiguration(
         "packing=bfd_split", _STEP, "token",
         "SFTConfig.packing_strategy='bfd_split' (trl/trainer/sft_config.py:80-82; docs reducing_memory_usage"
         "#packing: identical to 'bfd' when no sequence exceeds max_length, as here); assistant_only_loss=True, "
         "max_length=2048; " + _TOKEN_MEAN,
         options={"packing": True, "packing_strategy": "bfd_split", "max_length": _PACKED_LENGTH},
-        check=_PACKED_CHECK, known=(_HEADER_NEWLINE,)),
+        check=_PACKED_CHECK, known=(_HEADER_NEWLINE, _JSON_FLOATS)),
     LossConfiguration(
         "packing=wrapped", _STEP, "token",
         "SFTConfig.packing_strategy='wrapped' ('aggressive, cuts mid-sequence', trl/trainer/sft_config.py:80-82; "
@@ -192,12 +196,12 @@ SFT_LOSS_CONFIGURATIONS = (
         "an all-ones attention mask and no position ids, so each conversation continues the row's earlier ones by "
         "design; assistant_only_loss=True, max_length=2048; " + _TOKEN_MEAN,
         options={"packing": True, "packing_strategy": "wrapped", "max_length": _PACKED_LENGTH},
-        check=_PACKED_CHECK, known=(WRAPPED_CONVENTION, _HEADER_NEWLINE)),
+        check=_PACKED_CHECK, known=(WRAPPED_CONVENTION, _HEADER_NEWLINE, _JSON_FLOATS)),
     LossConfiguration(
         "padding_free", _STEP, "token",
         "SFTConfig.padding_free (trl/trainer/sft_config.py:83-88; docs reducing_memory_usage#padding-free, which "
         "recommends FlashAttention: here sdpa on CPU, isolated by transformers' masking_utils from the position "
         "ids); assistant_only_loss=True, max_length=None (trl refuses padding_free with max_length unless packing, "
         "sft_trainer.py:999-1004); " + _TOKEN_MEAN,
-        options={"padding_free": True}, known=(_HEADER_NEWLINE,)),
+        options={"padding_free": True}, known=(_HEADER_NEWLINE, _JSON_FLOATS)),
 )

@@ -66,7 +66,8 @@ LOSS_CONFIGURATIONS = (
                       "verl 0.9.1 verl/trainer/ppo/core_algos.py compute_policy_loss_sapo l. 1622-1689: takes "
                       "loss_agg_mode (docstring l. 1646-1647: 'Aggregation mode for agg_loss. For SAPO, it is "
                       "recommended to use seq-mean-token-mean'); actor.yaml l. 86 default token-mean",
-                      {"loss_mode": "sapo", "loss_agg_mode": "token-mean"}),
+                      {"loss_mode": "sapo", "loss_agg_mode": "token-mean"},
+                      known=("verl-sapo-policy-loss-ignores-loss-agg-mode",)),
 )
 
 __all__ = ["CONFIGURATIONS", "ENVIRONMENT", "LOSS_CONFIGURATIONS", "POLICY", "masker", "not_applicable", "policy_for"]

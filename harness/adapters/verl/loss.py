@@ -122,7 +122,9 @@ def policy_loss_step(tokenizer, *, loss_agg_mode: str = "token-mean", loss_mode:
                      loss_scale_factor: int | None = None, stop: str | None = None, planted: str = ""):
     """verl's actor loss for one mini-batch (see the module). ``planted``: a deliberate bug for the tests,
     ``"mask_unshifted"`` (the response mask left on the predicted tokens instead of the predicting positions) or
-    ``"local_batch_info"`` (each micro-batch normalised by its own token count, ``global_batch_info`` left empty)."""
+    ``"local_batch_info"`` (``global_batch_info`` left empty, so each micro-batch is normalised by its own token
+    count, and the micro-batch losses divided by their number: the pre-``global_batch_info`` actor's
+    ``loss / gradient_accumulation``)."""
     masker = correct_masker(tokenizer, stop or tokenizer.eos_token)
     if isinstance(micro_batch_size, bool) or not isinstance(micro_batch_size, int) or micro_batch_size < 1:
         raise ValueError(f"micro_batch_size must be a positive int, got {micro_batch_size!r}")
@@ -174,6 +176,8 @@ def policy_loss_step(tokenizer, *, loss_agg_mode: str = "token-mean", loss_mode:
                 advantage[b, :n] = advantages[start + b]
             loss, _ = policy_loss_fn(old_log_prob=log_prob.detach(), log_prob=log_prob, advantages=advantage,
                                      response_mask=response_mask, loss_agg_mode=loss_agg_mode, config=config)
+            if planted == "local_batch_info":
+                loss = loss / -(-len(rows) // micro_batch_size)
             total = total + loss
         return StepResult(total, scales=advantages)
 
