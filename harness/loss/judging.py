@@ -233,7 +233,8 @@ def findings(view: StepView, tokenizer) -> list[Finding]:
         if place is None:
             add(Finding("rows_match_rendering", "", k, (),
                         "this conversation's rendering (the oracle's input_ids) is in no row the model saw: the step "
-                        "tokenized it otherwise (another template, segmentation, truncation or an extra token)"))
+                        "tokenized it otherwise (another template, segmentation, truncation or an extra token) or "
+                        "left it out of the step (a data path that drops rows with no trained token)"))
     if any(p is None for p in view.places):
         return list(found.values())
     _outside(view, tokenizer, add)
