@@ -82,8 +82,9 @@ def parse_lines(text: str) -> list[LossCell]:
     return cells
 
 
-def _kinds(cells: list[LossCell], link_root: str) -> dict[str, tuple[str, str]]:
-    """slug -> (the words of its kind, its link: the report, else its first upstream thread, else none)."""
+def _kinds(cells: list[LossCell], link_root: str) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """slug -> (the words of its kind, its link: the report, else its first upstream thread, else none, the
+    failure keys it accounts for at the loss)."""
     if not any(cell.known for cell in cells):
         return {}
     from harness.conformance.known import load_findings
@@ -91,7 +92,7 @@ def _kinds(cells: list[LossCell], link_root: str) -> dict[str, tuple[str, str]]:
     words = {"defect": "defect", "convention": "convention", "known-upstream": "known upstream",
              "fixed-upstream": "fixed upstream"}
     return {f.slug: (words.get(f.kind, f.kind), f"{link_root}docs/findings/{f.slug}.md" if f.report else
-                     (f.upstream[0] if f.upstream else "")) for f in load_findings()}
+                     (f.upstream[0] if f.upstream else ""), f.loss_classes) for f in load_findings()}
 
 
 def markdown(cells: list[LossCell], *, link_root: str = "") -> str:
@@ -104,9 +105,13 @@ def markdown(cells: list[LossCell], *, link_root: str = "") -> str:
         for prop in PROPERTIES:
             text = cell.column(prop)
             if text.startswith("known") and cell.known:
-                label = "/".join(dict.fromkeys(kinds.get(slug, ("known", ""))[0] for slug in cell.known))
-                links = [f"[{slug}]({kinds[slug][1]})" if kinds.get(slug, ("", ""))[1] else slug
-                         for slug in cell.known]
+                keys = [key for key in cell.failures if property_of(key) == prop]
+                # the findings that list this column's classes (all the row's when none does)
+                slugs = [slug for slug in cell.known if set(keys) & set(kinds.get(slug, ("", "", ()))[2])] \
+                    or list(cell.known)
+                label = "/".join(dict.fromkeys(kinds.get(slug, ("known",))[0] for slug in slugs))
+                links = [f"[{slug}]({kinds[slug][1]})" if slug in kinds and kinds[slug][1] else slug
+                         for slug in slugs]
                 text = text.replace("known:", label + ":") + " (" + ", ".join(links) + ")"
             columns.append(text)
         steps = f"{cell.steps} ({cell.packed_steps}, {cell.micro_batched_steps})" if cell.status in ("pass", "fail") \
