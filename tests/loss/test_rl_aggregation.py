@@ -39,7 +39,7 @@ PLANTED = (
     ("openrlhf", "action mask ignored", {"planted": "mask_ignored"}, "token", "mask_ignored"),
     ("openrlhf", "micro-batch normalised alone", {"planted": "micro_batch_norm"}, "token",
      "token_weight[mean per micro-batch]"),
-    ("skyrl", "advantages not rescaled", {"planted": "unnormalized"}, "token", "token_weight[constant factor]"),
+    ("skyrl", "advantages not rescaled", {"planted": "unnormalized"}, "token", "token_weight[sum]"),  # each token weight 1: the plain sum
     ("skyrl", "mask not shifted", {"planted": "mask_unshifted"}, "token", "mask_shifted[late]"),
 )
 
